@@ -1,0 +1,1 @@
+"""Pure domain core: entities and rules, no I/O and no framework."""
