@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session, sessionmaker
@@ -14,6 +14,9 @@ from rumordesk.domain.policy import Policy, load_policy
 from rumordesk.services.claims import CHANGED_CLAIMS
 from rumordesk.store.db import make_engine, make_session_factory
 from rumordesk.store.migrate import upgrade
+
+if TYPE_CHECKING:
+    from rumordesk.services.matching import MatchingService
 
 LibraryListener = Callable[[set[str]], None]
 
@@ -27,6 +30,17 @@ class Rumordesk:
     engine: Engine
     sessions: sessionmaker[Session]
     library_listeners: list[LibraryListener] = field(default_factory=list)
+    _matching: MatchingService | None = None
+
+    @property
+    def matching(self) -> MatchingService:
+        """The live match index service, created on first use and kept current on commits."""
+        if self._matching is None:
+            from rumordesk.services.matching import MatchingService
+
+            self._matching = MatchingService(self)
+            self.on_library_change(self._matching.on_library_change)
+        return self._matching
 
     def on_library_change(self, listener: LibraryListener) -> None:
         """Call ``listener(claim_ids)`` after each commit that changed claims."""

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from rumordesk import __version__
 from rumordesk.api.errors import install_error_handlers, problem
-from rumordesk.api.routers import claims, organisations
+from rumordesk.api.routers import claims, matching, organisations
 from rumordesk.composition import Rumordesk
 
 ASGIApp = Callable[[MutableMapping[str, Any], Callable[..., Awaitable[Any]],
@@ -69,6 +69,7 @@ def create_app(desk: Rumordesk) -> FastAPI:
     install_error_handlers(app)
     app.include_router(claims.router)
     app.include_router(organisations.router)
+    app.include_router(matching.router)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

@@ -319,10 +319,30 @@ def _import_chunk(
             current = existing.get(fields.external_id) if fields.external_id else None
             if current is None and not fields.external_id:
                 current = repo.by_text(principal.org_id, fields.canonical_text)
+            if current is not None and _unchanged(current, fields, controls, options):
+                report.unchanged += 1
+                continue
             try:
-                with session.begin_nested():
-                    outcome = _apply(session, principal, policy, options, fields, controls, current)
+                if current is None:  # creation validates everything before it writes
+                    outcome = _apply(session, principal, policy, options, fields, controls, None)
+                else:  # an update may fail half-way (edit, then transition): isolate it
+                    with session.begin_nested():
+                        outcome = _apply(session, principal, policy, options, fields, controls,
+                                         current)
             except RumordeskError as exc:
                 report.errors.append(RecordProblem(line, fields.external_id, str(exc)))
                 continue
             setattr(report, outcome, getattr(report, outcome) + 1)
+
+
+def _unchanged(claim: Claim, fields: ClaimFields, controls: dict[str, Any],
+               options: ImportOptions) -> bool:
+    """True when re-importing this record would change nothing (the common re-import case)."""
+    status = str(controls.get("status", options.status))
+    if claim.status != status:
+        return False
+    stored = {name: getattr(claim, name) for name in ClaimFields.model_fields}
+    wanted = fields.model_dump(mode="json")
+    return all(stored[k] == v for k, v in wanted.items() if k not in ("category", "tier")) and (
+        fields.category in (None, claim.category) and fields.tier in (None, claim.tier)
+    )

@@ -1,0 +1,182 @@
+"""The matching service: keeps a live match index of the library and answers match requests.
+
+1. Load: the persisted index (``<data_dir>/index``) with its watermark (the newest claim
+   ``updated_at`` it reflects); a missing or unreadable index is rebuilt from the database.
+2. Catch up: claims changed since the watermark are upserted (retracted ones removed), so
+   confirming, editing or retracting a claim never needs a full rebuild.
+3. Stay current: in this process a library-change listener catches up after each commit;
+   other processes (replicas) catch up when their last check is older than ``refresh_seconds``.
+4. Match: items are matched in batches by the engine; results become ``ClaimMatch`` objects.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select
+
+from rumordesk.composition import Rumordesk
+from rumordesk.matching.engine import IndexRecord, Matcher, MatchQuery, MatchResult, Thresholds
+from rumordesk.services.matching_contract import ClaimMatch, ContentItem
+from rumordesk.store.models import Claim
+
+log = logging.getLogger(__name__)
+WATERMARK_FILE = "watermark.json"
+
+
+def index_record(claim: Claim) -> IndexRecord:
+    """How the index sees a library claim."""
+    return IndexRecord(
+        claim_id=claim.id, external_id=claim.external_id,
+        texts=[claim.canonical_text, *claim.variants], keywords=list(claim.keywords),
+        language=claim.language, image_hashes=list(claim.image_hashes),
+        confirmed=claim.status == "confirmed",
+    )
+
+
+def thresholds_of(desk: Rumordesk) -> Thresholds:
+    """Decision thresholds from the policy file."""
+    m = desk.policy.matching
+    return Thresholds(match=m.match_threshold, review=m.review_threshold)
+
+
+def to_claim_match(result: MatchResult) -> ClaimMatch:
+    """The contract's form of an engine result."""
+    return ClaimMatch(claim_id=result.claim_id, external_id=result.external_id,
+                      score=float(result.score), decision=result.decision,
+                      layers=result.to_dict()["layers"])
+
+
+def to_query(item: ContentItem) -> MatchQuery:
+    """The engine's form of a content item."""
+    return MatchQuery(text=item.text, image_path=item.image_path, lang=item.lang)
+
+
+class MatchingService:
+    """A live, persisted match index over the library (implements ``ContentMatcher``)."""
+
+    def __init__(self, desk: Rumordesk, *, refresh_seconds: float = 5.0,
+                 matcher: Matcher | None = None) -> None:
+        self.desk = desk
+        self.refresh_seconds = refresh_seconds
+        self.directory: Path = desk.settings.index_dir
+        self._lock = threading.RLock()
+        self._watermark: datetime | None = None
+        self._checked = 0.0
+        self._matcher = matcher
+
+    # -- lifecycle -------------------------------------------------------------------------
+    @property
+    def matcher(self) -> Matcher:
+        """The engine, loaded or built on first use."""
+        with self._lock:
+            if self._matcher is None:
+                self._matcher = self._load_or_build()
+            return self._matcher
+
+    @property
+    def version(self) -> str:
+        """Changes whenever the index changes."""
+        return str(self.matcher.version)
+
+    def _load_or_build(self) -> Matcher:
+        marker = self.directory / WATERMARK_FILE
+        if marker.exists():
+            try:
+                matcher = Matcher.load(self.directory, thresholds_of(self.desk))
+                stamp = json.loads(marker.read_text())["watermark"]
+                self._watermark = datetime.fromisoformat(stamp) if stamp else None
+                self._matcher = matcher
+                self._catch_up(matcher)
+                return matcher
+            except Exception as exc:  # noqa: BLE001 - a bad index is rebuilt, never fatal
+                log.warning("match index at %s unreadable (%s); rebuilding", self.directory, exc)
+        return self.rebuild()
+
+    def rebuild(self, progress: bool = False) -> Matcher:
+        """Build the index from every matchable claim in the database and persist it."""
+        with self._lock, self.desk.sessions() as session:
+            claims = session.scalars(select(Claim).where(Claim.status != "retracted")).all()
+            matcher = Matcher(thresholds=thresholds_of(self.desk))
+            matcher.build([index_record(c) for c in claims], progress=progress)
+            self._watermark = max((c.updated_at for c in claims), default=None)
+            self._matcher = matcher
+            self._checked = time.monotonic()
+            self.save()
+            return matcher
+
+    def save(self) -> None:
+        """Persist the index and its watermark next to the database."""
+        with self._lock:
+            if self._matcher is None:
+                return
+            self.directory.mkdir(parents=True, exist_ok=True)
+            self._matcher.save(self.directory)
+            stamp = self._watermark.isoformat() if self._watermark else None
+            (self.directory / WATERMARK_FILE).write_text(json.dumps({"watermark": stamp}))
+
+    # -- staying current -------------------------------------------------------------------
+    def _catch_up(self, matcher: Matcher) -> int:
+        """Apply claims changed since the watermark; returns how many were applied."""
+        with self.desk.sessions() as session:
+            stmt = select(Claim)
+            if self._watermark is not None:
+                stmt = stmt.where(Claim.updated_at > self._watermark)
+            changed = session.scalars(stmt.order_by(Claim.updated_at)).all()
+        for claim in changed:
+            if claim.status == "retracted":
+                matcher.remove(claim.id)
+            else:
+                matcher.upsert(index_record(claim))
+            self._watermark = claim.updated_at
+        self._checked = time.monotonic()
+        return len(changed)
+
+    def refresh(self, *, force: bool = False) -> int:
+        """Catch up with library changes (at most every ``refresh_seconds`` unless forced)."""
+        with self._lock:
+            if self._matcher is None:
+                self.matcher  # noqa: B018 - loads and catches up
+                return 0
+            if not force and time.monotonic() - self._checked < self.refresh_seconds:
+                return 0
+            applied = self._catch_up(self._matcher)
+            if applied:
+                self.save()
+            return applied
+
+    def on_library_change(self, _claim_ids: set[str]) -> None:
+        """Listener for this process's own commits: catch up at once."""
+        if self._matcher is not None:
+            self.refresh(force=True)
+
+    # -- matching ----------------------------------------------------------------------------
+    def match_items(self, items: Sequence[ContentItem], *, top_k: int = 5,
+                    include_no_match: bool = False) -> list[list[ClaimMatch]]:
+        """Matches for each item, best first; ``no_match`` candidates only when asked."""
+        self.refresh()
+        results = self.matcher.match_many([to_query(i) for i in items], top_k=top_k)
+        out = []
+        for row in results:
+            matches = [to_claim_match(r) for r in row]
+            if not include_no_match:
+                matches = [m for m in matches if m.decision != "no_match"]
+            out.append(matches)
+        return out
+
+    def match_claim(self, claim_id: str, items: Sequence[ContentItem]) -> list[ClaimMatch | None]:
+        """For a stock sweep: each item's match to ``claim_id``, or None."""
+        self.refresh()
+        results = self.matcher.match_many([to_query(i) for i in items], top_k=10)
+        out: list[ClaimMatch | None] = []
+        for row in results:
+            hit = next((r for r in row if r.claim_id == claim_id and r.decision != "no_match"),
+                       None)
+            out.append(to_claim_match(hit) if hit else None)
+        return out
