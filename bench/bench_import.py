@@ -22,8 +22,11 @@ from rumordesk.services.importing import ImportOptions, import_claims, read_file
 from rumordesk.services.organisations import create_organisation
 from rumordesk.store.migrate import upgrade
 
-DATA = Path(os.environ.get("RUMORDESK_DATA_DIR_SHARED",
-                           Path(__file__).resolve().parents[1].parent / "shared" / "data"))
+DATA = Path(
+    os.environ.get(
+        "RUMORDESK_DATA_DIR_SHARED", Path(__file__).resolve().parents[1].parent / "shared" / "data"
+    )
+)
 CLAIMS = DATA / "clef2022-2a-en" / "claims.jsonl.gz"
 
 
@@ -47,12 +50,18 @@ def run(url: str, label: str) -> list[str]:
     rows = []
     for attempt in ("first import", "re-import"):
         start = time.perf_counter()
-        report = import_claims(factory=desk.sessions, principal=principal, policy=desk.policy,
-                               records=read_file(CLAIMS))
+        report = import_claims(
+            factory=desk.sessions,
+            principal=principal,
+            policy=desk.policy,
+            records=read_file(CLAIMS),
+        )
         took = time.perf_counter() - start
-        rows.append(f"| {label} | {attempt} | {report.created} created, {report.unchanged} "
-                    f"unchanged, {len(report.errors)} failed, {len(report.warnings)} warnings | "
-                    f"{took:.1f} s | {report.total / took:,.0f} |")
+        rows.append(
+            f"| {label} | {attempt} | {report.created} created, {report.unchanged} "
+            f"unchanged, {len(report.errors)} failed, {len(report.warnings)} warnings | "
+            f"{took:.1f} s | {report.total / took:,.0f} |"
+        )
     desk.close()
     return rows
 

@@ -22,8 +22,9 @@ def keys(desk: Rumordesk) -> dict[str, str]:
         a = create_organisation(session=s, name="Checkers A")
         b = create_organisation(session=s, name="Platform B", kind="platform")
         for role in Role:
-            out[f"a-{role.value}"] = create_api_key(session=s, org_id=a.id, role=role,
-                                                    name=role.value)[1]
+            out[f"a-{role.value}"] = create_api_key(
+                session=s, org_id=a.id, role=role, name=role.value
+            )[1]
         out["b-admin"] = create_api_key(session=s, org_id=b.id, role=Role.ADMIN, name="b")[1]
     return out
 
@@ -49,23 +50,40 @@ def test_requires_a_valid_key(client: TestClient, keys: dict[str, str]) -> None:
 
 def test_claim_crud_lifecycle_over_http(client: TestClient, keys: dict[str, str]) -> None:
     h = auth(keys["a-reviewer"])
-    r = client.post("/v1/claims", headers=h, json={
-        "canonical_text": "The dam upstream has burst", "category": "public_safety",
-        "tier": "tier1", "keywords": ["dam"], "external_id": "dam-1"})
+    r = client.post(
+        "/v1/claims",
+        headers=h,
+        json={
+            "canonical_text": "The dam upstream has burst",
+            "category": "public_safety",
+            "tier": "tier1",
+            "keywords": ["dam"],
+            "external_id": "dam-1",
+        },
+    )
     assert r.status_code == 201, r.text
     claim = r.json()
     assert claim["status"] == "candidate" and claim["revision"] == 1
-    r = client.post(f"/v1/claims/{claim['id']}/status", headers=h,
-                    json={"status": "confirmed", "reviewer": "Zhang"})
+    r = client.post(
+        f"/v1/claims/{claim['id']}/status",
+        headers=h,
+        json={"status": "confirmed", "reviewer": "Zhang"},
+    )
     assert r.status_code == 422
     assert r.headers["content-type"] == "application/problem+json"
     assert "evidence" in r.json()["detail"]
     body = {k: claim[k] for k in ("canonical_text", "category", "tier", "keywords", "external_id")}
-    r = client.put(f"/v1/claims/{claim['id']}", headers=h,
-                   json={**body, "evidence": EVIDENCE, "reason": "police statement"})
+    r = client.put(
+        f"/v1/claims/{claim['id']}",
+        headers=h,
+        json={**body, "evidence": EVIDENCE, "reason": "police statement"},
+    )
     assert r.status_code == 200 and r.json()["revision"] == 2
-    r = client.post(f"/v1/claims/{claim['id']}/status", headers=h,
-                    json={"status": "confirmed", "reviewer": "Zhang"})
+    r = client.post(
+        f"/v1/claims/{claim['id']}/status",
+        headers=h,
+        json={"status": "confirmed", "reviewer": "Zhang"},
+    )
     assert r.status_code == 200 and r.json()["status"] == "confirmed"
     revs = client.get(f"/v1/claims/{claim['id']}/revisions", headers=h).json()
     assert [x["action"] for x in revs] == ["create", "edit", "confirmed"]
@@ -85,9 +103,14 @@ def test_roles_and_scoping(client: TestClient, keys: dict[str, str]) -> None:
     assert client.get("/v1/claims", headers=auth(keys["b-admin"])).json()["total"] == 0
     assert client.get("/v1/claims", headers=auth(keys["a-viewer"])).json()["total"] == 1
     # keys: admins only, and only in their own organisation
-    assert client.get("/v1/organisations/me/keys", headers=auth(keys["a-reviewer"])).status_code == 403
-    r = client.post("/v1/organisations/me/keys", headers=auth(keys["a-admin"]),
-                    json={"name": "ingest bot", "role": "platform"})
+    assert (
+        client.get("/v1/organisations/me/keys", headers=auth(keys["a-reviewer"])).status_code == 403
+    )
+    r = client.post(
+        "/v1/organisations/me/keys",
+        headers=auth(keys["a-admin"]),
+        json={"name": "ingest bot", "role": "platform"},
+    )
     assert r.status_code == 201 and r.json()["secret"].startswith("rd_")
     me = client.get("/v1/organisations/me", headers=auth(r.json()["secret"])).json()
     assert me["name"] == "Checkers A"
@@ -95,8 +118,9 @@ def test_roles_and_scoping(client: TestClient, keys: dict[str, str]) -> None:
     assert all("secret" not in k or k["secret"] is None for k in listed)
 
 
-def test_validation_and_size_errors_are_problems(client: TestClient, desk: Rumordesk,
-                                                 keys: dict[str, str]) -> None:
+def test_validation_and_size_errors_are_problems(
+    client: TestClient, desk: Rumordesk, keys: dict[str, str]
+) -> None:
     h = auth(keys["a-admin"])
     r = client.post("/v1/claims", headers=h, json={"canonical_text": "", "verdict": "maybe"})
     assert r.status_code == 422
@@ -111,8 +135,11 @@ def test_validation_and_size_errors_are_problems(client: TestClient, desk: Rumor
 
 
 def test_import_endpoint_reports_per_record(client: TestClient, keys: dict[str, str]) -> None:
-    r = client.post("/v1/claims/import", headers=auth(keys["a-admin"]), json={"records": [
-        {"external_id": "x1", "canonical_text": "ok"}, {"external_id": "x2"}]})
+    r = client.post(
+        "/v1/claims/import",
+        headers=auth(keys["a-admin"]),
+        json={"records": [{"external_id": "x1", "canonical_text": "ok"}, {"external_id": "x2"}]},
+    )
     assert r.status_code == 200
     body = r.json()
     assert body["created"] == 1 and body["errors"][0]["line"] == 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from tests.conftest import make_principal
 
 from rumordesk.composition import Rumordesk
 from rumordesk.domain.access import Principal, Role
@@ -10,10 +11,15 @@ from rumordesk.domain.claims import ClaimFields, ClaimStatus
 from rumordesk.domain.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
 from rumordesk.services import claims as svc
 from rumordesk.store.repositories import ClaimFilter
-from tests.conftest import make_principal
 
-EVIDENCE = [{"authority": "City Emergency Bureau", "title": "No quake forecast",
-             "url": "https://gov.example.org/n/1", "date": "2026-01-02"}]
+EVIDENCE = [
+    {
+        "authority": "City Emergency Bureau",
+        "title": "No quake forecast",
+        "url": "https://gov.example.org/n/1",
+        "date": "2026-01-02",
+    }
+]
 
 
 def _fields(text: str = "A 9.0 earthquake will hit the city tonight", **kw) -> ClaimFields:
@@ -31,27 +37,50 @@ def test_lifecycle_and_revision_history(desk: Rumordesk, admin: Principal) -> No
     claim_id = _create(desk, admin)
     with desk.sessions() as s, s.begin():
         with pytest.raises(InvalidTransition, match="evidence"):
-            svc.transition_claim(session=s, principal=admin, claim_id=claim_id,
-                                 target=ClaimStatus.CONFIRMED, reviewer="Li Wei")
+            svc.transition_claim(
+                session=s,
+                principal=admin,
+                claim_id=claim_id,
+                target=ClaimStatus.CONFIRMED,
+                reviewer="Li Wei",
+            )
     with desk.sessions() as s, s.begin():
-        svc.update_claim(session=s, principal=admin, policy=desk.policy, claim_id=claim_id,
-                         fields=_fields(evidence=EVIDENCE, keywords=["earthquake"]),
-                         reason="added the bureau's statement")
-        svc.transition_claim(session=s, principal=admin, claim_id=claim_id,
-                             target=ClaimStatus.VERIFYING)
+        svc.update_claim(
+            session=s,
+            principal=admin,
+            policy=desk.policy,
+            claim_id=claim_id,
+            fields=_fields(evidence=EVIDENCE, keywords=["earthquake"]),
+            reason="added the bureau's statement",
+        )
+        svc.transition_claim(
+            session=s, principal=admin, claim_id=claim_id, target=ClaimStatus.VERIFYING
+        )
         with pytest.raises(InvalidTransition, match="reviewer"):
-            svc.transition_claim(session=s, principal=admin, claim_id=claim_id,
-                                 target=ClaimStatus.CONFIRMED)
+            svc.transition_claim(
+                session=s, principal=admin, claim_id=claim_id, target=ClaimStatus.CONFIRMED
+            )
     with desk.sessions() as s, s.begin():
-        claim = svc.transition_claim(session=s, principal=admin, claim_id=claim_id,
-                                     target=ClaimStatus.CONFIRMED, reviewer="Li Wei")
+        claim = svc.transition_claim(
+            session=s,
+            principal=admin,
+            claim_id=claim_id,
+            target=ClaimStatus.CONFIRMED,
+            reviewer="Li Wei",
+        )
         assert claim.confirmed_at is not None and claim.reviewer == "Li Wei"
         with pytest.raises(InvalidTransition, match="reason"):
-            svc.transition_claim(session=s, principal=admin, claim_id=claim_id,
-                                 target=ClaimStatus.RETRACTED)
+            svc.transition_claim(
+                session=s, principal=admin, claim_id=claim_id, target=ClaimStatus.RETRACTED
+            )
     with desk.sessions() as s, s.begin():
-        svc.transition_claim(session=s, principal=admin, claim_id=claim_id,
-                             target=ClaimStatus.RETRACTED, reason="bureau corrected itself")
+        svc.transition_claim(
+            session=s,
+            principal=admin,
+            claim_id=claim_id,
+            target=ClaimStatus.RETRACTED,
+            reason="bureau corrected itself",
+        )
         history = svc.claim_history(session=s, principal=admin, claim_id=claim_id)
     assert [r.action for r in history] == ["create", "edit", "verifying", "confirmed", "retracted"]
     assert [r.number for r in history] == [1, 2, 3, 4, 5]
@@ -67,12 +96,14 @@ def test_lifecycle_and_revision_history(desk: Rumordesk, admin: Principal) -> No
 def test_create_confirmed_needs_evidence_and_reviewer(desk: Rumordesk, admin: Principal) -> None:
     with pytest.raises(InvalidTransition):
         _create(desk, admin, status=ClaimStatus.CONFIRMED, reviewer="r")
-    claim_id = _create(desk, admin, fields=_fields(evidence=EVIDENCE),
-                       status=ClaimStatus.CONFIRMED, reviewer="r")
+    claim_id = _create(
+        desk, admin, fields=_fields(evidence=EVIDENCE), status=ClaimStatus.CONFIRMED, reviewer="r"
+    )
     with desk.sessions() as s, s.begin():
         with pytest.raises(ValidationFailed, match="keep at least one evidence"):
-            svc.update_claim(session=s, principal=admin, policy=desk.policy, claim_id=claim_id,
-                             fields=_fields())
+            svc.update_claim(
+                session=s, principal=admin, policy=desk.policy, claim_id=claim_id, fields=_fields()
+            )
 
 
 def test_policy_categories_and_tiers_enforced(desk: Rumordesk, admin: Principal) -> None:
@@ -83,25 +114,41 @@ def test_policy_categories_and_tiers_enforced(desk: Rumordesk, admin: Principal)
     claim_id = _create(desk, admin, fields=ClaimFields(canonical_text="no category given"))
     with desk.sessions() as s:
         claim = svc.get_claim(session=s, principal=admin, claim_id=claim_id)
-        assert (claim.category, claim.tier) == (desk.policy.default_category, desk.policy.default_tier)
+        assert (claim.category, claim.tier) == (
+            desk.policy.default_category,
+            desk.policy.default_tier,
+        )
 
 
 def test_list_filters_and_pagination(desk: Rumordesk, admin: Principal) -> None:
     for i in range(7):
-        _create(desk, admin, fields=_fields(f"rumour number {i} about floods",
-                                            language="en" if i % 2 else "zh",
-                                            tier="tier1" if i < 3 else "tier2"))
+        _create(
+            desk,
+            admin,
+            fields=_fields(
+                f"rumour number {i} about floods",
+                language="en" if i % 2 else "zh",
+                tier="tier1" if i < 3 else "tier2",
+            ),
+        )
     with desk.sessions() as s:
         page = svc.list_claims(session=s, principal=admin, flt=ClaimFilter(tier="tier1"), limit=2)
         assert page.total == 3 and len(page.items) == 2
-        rest = svc.list_claims(session=s, principal=admin, flt=ClaimFilter(tier="tier1"),
-                               limit=2, offset=2)
+        rest = svc.list_claims(
+            session=s, principal=admin, flt=ClaimFilter(tier="tier1"), limit=2, offset=2
+        )
         assert len(rest.items) == 1
         assert {c.id for c in page.items}.isdisjoint({c.id for c in rest.items})
-        assert svc.list_claims(session=s, principal=admin, flt=ClaimFilter(language="en")).total == 3
-        assert svc.list_claims(session=s, principal=admin, flt=ClaimFilter(text="NUMBER 4")).total == 1
-        assert svc.list_claims(session=s, principal=admin,
-                               flt=ClaimFilter(status="confirmed")).total == 0
+        assert (
+            svc.list_claims(session=s, principal=admin, flt=ClaimFilter(language="en")).total == 3
+        )
+        assert (
+            svc.list_claims(session=s, principal=admin, flt=ClaimFilter(text="NUMBER 4")).total == 1
+        )
+        assert (
+            svc.list_claims(session=s, principal=admin, flt=ClaimFilter(status="confirmed")).total
+            == 0
+        )
         with pytest.raises(ValidationFailed):
             svc.list_claims(session=s, principal=admin, flt=ClaimFilter(), limit=0)
 
@@ -109,8 +156,13 @@ def test_list_filters_and_pagination(desk: Rumordesk, admin: Principal) -> None:
 def test_organisation_scoping(desk: Rumordesk, admin: Principal) -> None:
     other = make_principal(desk, "Org B")
     draft = _create(desk, admin)
-    published = _create(desk, admin, fields=_fields("published claim", evidence=EVIDENCE),
-                        status=ClaimStatus.CONFIRMED, reviewer="r")
+    published = _create(
+        desk,
+        admin,
+        fields=_fields("published claim", evidence=EVIDENCE),
+        status=ClaimStatus.CONFIRMED,
+        reviewer="r",
+    )
     with desk.sessions() as s, s.begin():
         with pytest.raises(NotFound):
             svc.get_claim(session=s, principal=other, claim_id=draft)
@@ -118,8 +170,13 @@ def test_organisation_scoping(desk: Rumordesk, admin: Principal) -> None:
         ids = {c.id for c in svc.list_claims(session=s, principal=other, flt=ClaimFilter()).items}
         assert ids == {published}
         with pytest.raises(Forbidden, match="another organisation"):
-            svc.transition_claim(session=s, principal=other, claim_id=published,
-                                 target=ClaimStatus.RETRACTED, reason="x")
+            svc.transition_claim(
+                session=s,
+                principal=other,
+                claim_id=published,
+                target=ClaimStatus.RETRACTED,
+                reason="x",
+            )
 
 
 def test_roles(desk: Rumordesk, admin: Principal) -> None:
@@ -133,10 +190,20 @@ def test_roles(desk: Rumordesk, admin: Principal) -> None:
     claim_id = _create(desk, reviewer, fields=_fields(evidence=EVIDENCE))
     with desk.sessions() as s, s.begin():
         with pytest.raises(Forbidden):
-            svc.transition_claim(session=s, principal=platform, claim_id=claim_id,
-                                 target=ClaimStatus.CONFIRMED, reviewer="x")
-        svc.transition_claim(session=s, principal=reviewer, claim_id=claim_id,
-                             target=ClaimStatus.CONFIRMED, reviewer="r")
+            svc.transition_claim(
+                session=s,
+                principal=platform,
+                claim_id=claim_id,
+                target=ClaimStatus.CONFIRMED,
+                reviewer="x",
+            )
+        svc.transition_claim(
+            session=s,
+            principal=reviewer,
+            claim_id=claim_id,
+            target=ClaimStatus.CONFIRMED,
+            reviewer="r",
+        )
         assert svc.get_claim(session=s, principal=viewer, claim_id=claim_id).status == "confirmed"
 
 
@@ -147,7 +214,8 @@ def test_library_change_listener_fires_after_commit_only(desk: Rumordesk, admin:
     assert seen == [{claim_id}]
     with pytest.raises(RuntimeError):
         with desk.sessions() as s, s.begin():
-            svc.create_claim(session=s, principal=admin, policy=desk.policy,
-                             fields=_fields("rolled back"))
+            svc.create_claim(
+                session=s, principal=admin, policy=desk.policy, fields=_fields("rolled back")
+            )
             raise RuntimeError("boom")
     assert seen == [{claim_id}]

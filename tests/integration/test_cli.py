@@ -22,13 +22,32 @@ def env(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> P
 
 def test_import_list_show_export(env: Path) -> None:
     src = env / "claims.jsonl"
-    src.write_text("\n".join([
-        json.dumps({"external_id": "e1", "canonical_text": "台风明天正面登陆上海",
-                    "category": "public_safety", "tier": "tier1", "language": "zh"}),
-        json.dumps({"external_id": "e2", "canonical_text": "Free bus rides all week",
-                    "category": "public_affairs", "language": "en"}),
-        "oops",
-    ]) + "\n", encoding="utf-8")
+    src.write_text(
+        "\n".join(
+            [
+                json.dumps(
+                    {
+                        "external_id": "e1",
+                        "canonical_text": "台风明天正面登陆上海",
+                        "category": "public_safety",
+                        "tier": "tier1",
+                        "language": "zh",
+                    }
+                ),
+                json.dumps(
+                    {
+                        "external_id": "e2",
+                        "canonical_text": "Free bus rides all week",
+                        "category": "public_affairs",
+                        "language": "en",
+                    }
+                ),
+                "oops",
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     report = env / "report.json"
     result = runner.invoke(app, ["claims", "import", str(src), "--report", str(report)])
     assert result.exit_code == 0, result.output
@@ -46,7 +65,10 @@ def test_import_list_show_export(env: Path) -> None:
     result = runner.invoke(app, ["claims", "export", "--format", "claimreview", "-o", str(out)])
     assert result.exit_code == 0
     graph = json.loads(out.read_text(encoding="utf-8"))["@graph"]
-    assert {d["claimReviewed"] for d in graph} == {"台风明天正面登陆上海", "Free bus rides all week"}
+    assert {d["claimReviewed"] for d in graph} == {
+        "台风明天正面登陆上海",
+        "Free bus rides all week",
+    }
 
 
 def test_orgs_keys_and_user_errors(env: Path) -> None:

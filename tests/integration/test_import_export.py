@@ -16,12 +16,25 @@ from rumordesk.services.exporting import iter_claims, write_export
 from rumordesk.services.importing import ImportOptions, import_claims, read_file
 from rumordesk.store.repositories import ClaimFilter, ClaimRepository
 
-GOOD = {"external_id": "c-1", "canonical_text": "Drinking salt water cures the flu",
-        "category": "health_science", "tier": "tier2", "verdict": "false",
-        "keywords": ["salt water", "flu"], "language": "en",
-        "evidence": [{"authority": "Health Ministry", "title": "Salt water does not cure flu",
-                      "url": "https://health.example.org/salt", "date": "2026-03-01"}],
-        "status": "confirmed", "reviewer": "Ana"}
+GOOD = {
+    "external_id": "c-1",
+    "canonical_text": "Drinking salt water cures the flu",
+    "category": "health_science",
+    "tier": "tier2",
+    "verdict": "false",
+    "keywords": ["salt water", "flu"],
+    "language": "en",
+    "evidence": [
+        {
+            "authority": "Health Ministry",
+            "title": "Salt water does not cure flu",
+            "url": "https://health.example.org/salt",
+            "date": "2026-03-01",
+        }
+    ],
+    "status": "confirmed",
+    "reviewer": "Ana",
+}
 
 
 def _write_jsonl(path: Path, lines: list[str]) -> Path:
@@ -30,12 +43,18 @@ def _write_jsonl(path: Path, lines: list[str]) -> Path:
 
 
 def _import(desk: Rumordesk, principal: Principal, path: Path, **opts):
-    return import_claims(factory=desk.sessions, principal=principal, policy=desk.policy,
-                         records=read_file(path), options=ImportOptions(**opts))
+    return import_claims(
+        factory=desk.sessions,
+        principal=principal,
+        policy=desk.policy,
+        records=read_file(path),
+        options=ImportOptions(**opts),
+    )
 
 
-def test_jsonl_report_keeps_valid_reports_invalid(desk: Rumordesk, admin: Principal,
-                                                  tmp_path: Path) -> None:
+def test_jsonl_report_keeps_valid_reports_invalid(
+    desk: Rumordesk, admin: Principal, tmp_path: Path
+) -> None:
     lines = [
         json.dumps(GOOD),
         "{not json",
@@ -43,9 +62,15 @@ def test_jsonl_report_keeps_valid_reports_invalid(desk: Rumordesk, admin: Princi
         json.dumps({**GOOD, "external_id": "c-3", "category": "weather"}),
         json.dumps({**GOOD, "external_id": "c-4", "evidence": []}),  # confirmed without evidence
         "",
-        json.dumps({"id": "clef-9", "text": "A video shows a 10-meter anaconda",
-                    "title": "10-Meter Anaconda?", "subtitle": "It is a 5-meter one.",
-                    "date": "6 March 2021"}),
+        json.dumps(
+            {
+                "id": "clef-9",
+                "text": "A video shows a 10-meter anaconda",
+                "title": "10-Meter Anaconda?",
+                "subtitle": "It is a 5-meter one.",
+                "date": "6 March 2021",
+            }
+        ),
         json.dumps({**GOOD, "external_id": "c-1"}),  # duplicate in file
         json.dumps({"id": "clef-10", "text": "bad date kept", "date": "sometime in spring"}),
         json.dumps(["a list"]),
@@ -70,16 +95,23 @@ def test_jsonl_report_keeps_valid_reports_invalid(desk: Rumordesk, admin: Princi
         assert repo.by_external_id(admin.org_id, "clef-10").published_at is None
 
 
-def test_reimport_is_idempotent_and_updates_changes(desk: Rumordesk, admin: Principal,
-                                                    tmp_path: Path) -> None:
-    path = _write_jsonl(tmp_path / "lib.jsonl",
-                        [json.dumps({**GOOD, "external_id": f"c-{i}",
-                                     "canonical_text": f"claim {i}"}) for i in range(30)])
+def test_reimport_is_idempotent_and_updates_changes(
+    desk: Rumordesk, admin: Principal, tmp_path: Path
+) -> None:
+    path = _write_jsonl(
+        tmp_path / "lib.jsonl",
+        [
+            json.dumps({**GOOD, "external_id": f"c-{i}", "canonical_text": f"claim {i}"})
+            for i in range(30)
+        ],
+    )
     first = _import(desk, admin, path)
     again = _import(desk, admin, path)
     assert (first.created, again.created, again.unchanged, again.updated) == (30, 0, 30, 0)
-    changed = _write_jsonl(tmp_path / "lib2.jsonl",
-                           [json.dumps({**GOOD, "external_id": "c-0", "canonical_text": "claim 0 v2"})])
+    changed = _write_jsonl(
+        tmp_path / "lib2.jsonl",
+        [json.dumps({**GOOD, "external_id": "c-0", "canonical_text": "claim 0 v2"})],
+    )
     third = _import(desk, admin, changed)
     assert third.updated == 1
     with desk.sessions() as s:
@@ -96,7 +128,9 @@ def test_csv_import_and_export_roundtrip(desk: Rumordesk, admin: Principal, tmp_
         "external_id,canonical_text,variants,keywords,category,tier,evidence_authority,evidence_url\n"
         "k-1,地铁明天全线停运,明天地铁停运|地铁全线停,地铁|停运,public_affairs,tier2,市交通委,"
         "https://gov.example.org/metro\n"
-        "k-2,,,,,,,\n", encoding="utf-8")
+        "k-2,,,,,,,\n",
+        encoding="utf-8",
+    )
     report = _import(desk, admin, csv_path)
     assert report.created == 1 and [e.line for e in report.errors] == [3]
     out = io.StringIO()
@@ -114,26 +148,43 @@ def test_csv_import_and_export_roundtrip(desk: Rumordesk, admin: Principal, tmp_
 
 def test_claimreview_roundtrip(desk: Rumordesk, admin: Principal, tmp_path: Path) -> None:
     doc = {
-        "@context": "https://schema.org", "@type": "ClaimReview",
+        "@context": "https://schema.org",
+        "@type": "ClaimReview",
         "url": "https://factcheck.example.org/r/42",
         "claimReviewed": "5G towers spread the virus",
         "datePublished": "2026-04-01",
         "author": {"@type": "Organization", "name": "Example Checks"},
-        "reviewRating": {"@type": "Rating", "ratingValue": 1, "bestRating": 5, "worstRating": 1,
-                         "alternateName": "Pants on Fire"},
-        "itemReviewed": {"@type": "Claim",
-                         "appearance": [{"@type": "CreativeWork", "url": "https://social.example.com/p/1"},
-                                        {"@type": "CreativeWork", "url": "https://social.example.com/p/2"}],
-                         "firstAppearance": {"@type": "CreativeWork",
-                                             "url": "https://social.example.com/p/1"}},
+        "reviewRating": {
+            "@type": "Rating",
+            "ratingValue": 1,
+            "bestRating": 5,
+            "worstRating": 1,
+            "alternateName": "Pants on Fire",
+        },
+        "itemReviewed": {
+            "@type": "Claim",
+            "appearance": [
+                {"@type": "CreativeWork", "url": "https://social.example.com/p/1"},
+                {"@type": "CreativeWork", "url": "https://social.example.com/p/2"},
+            ],
+            "firstAppearance": {"@type": "CreativeWork", "url": "https://social.example.com/p/1"},
+        },
     }
     path = tmp_path / "reviews.jsonld"
     path.write_text(json.dumps({"@graph": [doc, {"@type": "ClaimReview"}]}), encoding="utf-8")
-    report = _import(desk, admin, path, evidence_authority="Example Checks",
-                     status=ClaimStatus.CONFIRMED, reviewer="Ed")
+    report = _import(
+        desk,
+        admin,
+        path,
+        evidence_authority="Example Checks",
+        status=ClaimStatus.CONFIRMED,
+        reviewer="Ed",
+    )
     assert report.created == 1 and "claimReviewed" in report.errors[0].reason
     with desk.sessions() as s:
-        claim = ClaimRepository(s).by_external_id(admin.org_id, "https://factcheck.example.org/r/42")
+        claim = ClaimRepository(s).by_external_id(
+            admin.org_id, "https://factcheck.example.org/r/42"
+        )
         assert claim.status == "confirmed" and claim.verdict == "false"
         back = to_claimreview(claim)
     for key in ("claimReviewed", "url", "datePublished", "author"):
@@ -148,10 +199,19 @@ def test_claimreview_roundtrip(desk: Rumordesk, admin: Principal, tmp_path: Path
     assert again.evidence[0].authority == "Example Checks"
 
 
-@pytest.mark.parametrize(("label", "verdict"), [
-    ("False", "false"), ("Pants on Fire", "false"), ("Mixture", "misleading"),
-    ("Missing context", "misleading"), ("Unproven", "unproven"), ("Miscaptioned", "true_but_misused"),
-    ("谣言", "false"), ("Something else", "unproven")])
+@pytest.mark.parametrize(
+    ("label", "verdict"),
+    [
+        ("False", "false"),
+        ("Pants on Fire", "false"),
+        ("Mixture", "misleading"),
+        ("Missing context", "misleading"),
+        ("Unproven", "unproven"),
+        ("Miscaptioned", "true_but_misused"),
+        ("谣言", "false"),
+        ("Something else", "unproven"),
+    ],
+)
 def test_rating_words(label: str, verdict: str) -> None:
     assert verdict_from_rating(label).value == verdict
 

@@ -21,8 +21,11 @@ def _docs_text() -> str:
 
 def test_every_setting_is_documented() -> None:
     text = _docs_text()
-    missing = [f"RUMORDESK_{name.upper()}" for name in Settings.model_fields
-               if f"RUMORDESK_{name.upper()}" not in text]
+    missing = [
+        f"RUMORDESK_{name.upper()}"
+        for name in Settings.model_fields
+        if f"RUMORDESK_{name.upper()}" not in text
+    ]
     assert not missing, f"undocumented settings: {missing}"
 
 

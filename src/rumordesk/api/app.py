@@ -12,8 +12,10 @@ from rumordesk.api.errors import install_error_handlers, problem
 from rumordesk.api.routers import claims, matching, organisations
 from rumordesk.composition import Rumordesk
 
-ASGIApp = Callable[[MutableMapping[str, Any], Callable[..., Awaitable[Any]],
-                    Callable[..., Awaitable[Any]]], Awaitable[None]]
+ASGIApp = Callable[
+    [MutableMapping[str, Any], Callable[..., Awaitable[Any]], Callable[..., Awaitable[Any]]],
+    Awaitable[None],
+]
 
 
 class BodySizeLimit:
@@ -48,8 +50,9 @@ class BodySizeLimit:
             await self._reject(scope, receive, send)
 
     async def _reject(self, scope: Any, receive: Any, send: Any) -> None:
-        resp = problem(413, "Request body too large",
-                       f"request bodies are limited to {self.limit} bytes")
+        resp = problem(
+            413, "Request body too large", f"request bodies are limited to {self.limit} bytes"
+        )
         await resp(scope, receive, send)
 
 

@@ -40,8 +40,8 @@ class ClaimOut(ClaimFields):
     model_config = ConfigDict(from_attributes=True, extra="ignore")
     id: str
     org_id: str
-    category: str  # type: ignore[assignment]
-    tier: str  # type: ignore[assignment]
+    category: str
+    tier: str
     status: ClaimStatus
     reviewer: str | None
     retraction_reason: str | None

@@ -32,9 +32,15 @@ def import_(
         ClaimStatus.CANDIDATE
     ),
     reviewer: Annotated[str | None, typer.Option(help="Reviewer for records without one.")] = None,
-    evidence_authority: Annotated[str | None, typer.Option(
-        help="For records without evidence: cite this publisher's own fact-check as evidence.")] = None,
-    report: Annotated[Path | None, typer.Option(help="Write the full error report (JSON) here.")] = None,
+    evidence_authority: Annotated[
+        str | None,
+        typer.Option(
+            help="For records without evidence: cite this publisher's own fact-check as evidence."
+        ),
+    ] = None,
+    report: Annotated[
+        Path | None, typer.Option(help="Write the full error report (JSON) here.")
+    ] = None,
 ) -> None:
     """Bulk import claims; valid records are kept, invalid ones reported with line numbers."""
     desk = open_desk()
@@ -42,14 +48,22 @@ def import_(
     records = read_file(path, fmt)
     with tqdm(desc=f"importing {path.name}", unit=" claims", disable=None) as bar:
         result = import_claims(
-            factory=desk.sessions, principal=principal, policy=desk.policy, records=records,
-            options=ImportOptions(status=status, reviewer=reviewer,
-                                  evidence_authority=evidence_authority,
-                                  reason=f"import of {path.name}"),
+            factory=desk.sessions,
+            principal=principal,
+            policy=desk.policy,
+            records=records,
+            options=ImportOptions(
+                status=status,
+                reviewer=reviewer,
+                evidence_authority=evidence_authority,
+                reason=f"import of {path.name}",
+            ),
             progress=bar.update,
         )
-    typer.echo(f"created {result.created}, updated {result.updated}, unchanged "
-               f"{result.unchanged}, failed {len(result.errors)}")
+    typer.echo(
+        f"created {result.created}, updated {result.updated}, unchanged "
+        f"{result.unchanged}, failed {len(result.errors)}"
+    )
     for w in result.warnings[:20]:
         typer.echo(f"  warning, line {w.line}: {w.reason}", err=True)
     for err in result.errors[:20]:
@@ -66,7 +80,9 @@ def import_(
 @app.command()
 @handle_errors
 def export(
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="File (default stdout).")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File (default stdout).")
+    ] = None,
     fmt: Annotated[str, typer.Option("--format", help="jsonl, csv or claimreview")] = "jsonl",
     status: Annotated[ClaimStatus | None, typer.Option()] = None,
     org: OrgOpt = None,
@@ -103,18 +119,31 @@ def list_(
     """List claims with filters."""
     desk = open_desk()
     principal = principal_for(desk, org)
-    flt = ClaimFilter(status=status.value if status else None, category=category, tier=tier,
-                      language=language, text=query)
+    flt = ClaimFilter(
+        status=status.value if status else None,
+        category=category,
+        tier=tier,
+        language=language,
+        text=query,
+    )
     with desk.sessions() as session:
-        page = service.list_claims(session=session, principal=principal, flt=flt, limit=limit,
-                                   offset=offset, max_limit=desk.settings.page_size_max)
+        page = service.list_claims(
+            session=session,
+            principal=principal,
+            flt=flt,
+            limit=limit,
+            offset=offset,
+            max_limit=desk.settings.page_size_max,
+        )
         for claim in page.items:
             if as_json:
                 typer.echo(json.dumps({"id": claim.id, **claim_record(claim)}, ensure_ascii=False))
             else:
                 text = claim.canonical_text.replace("\n", " ")
                 text = text if len(text) <= 70 else text[:69] + "…"
-                typer.echo(f"{claim.id}  {claim.status:<9} {claim.tier:<6} {claim.category:<16} {text}")
+                typer.echo(
+                    f"{claim.id}  {claim.status:<9} {claim.tier:<6} {claim.category:<16} {text}"
+                )
         if not as_json:
             typer.echo(f"-- {len(page.items)} of {page.total} (offset {offset})", err=True)
 
@@ -131,13 +160,26 @@ def show(
     principal = principal_for(desk, org)
     with desk.sessions() as session:
         found = ClaimRepository(session).by_external_id(principal.org_id, claim_ref)
-        claim = service.get_claim(session=session, principal=principal,
-                                  claim_id=found.id if found else claim_ref)
+        claim = service.get_claim(
+            session=session, principal=principal, claim_id=found.id if found else claim_ref
+        )
         history = service.claim_history(session=session, principal=principal, claim_id=claim.id)
-        record = {"id": claim.id, **claim_record(claim), "revision": claim.revision,
-                  "history": [{"number": r.number, "actor": r.actor, "action": r.action,
-                               "reason": r.reason, "at": r.at.isoformat(),
-                               "fields": sorted(r.changes)} for r in history]}
+        record = {
+            "id": claim.id,
+            **claim_record(claim),
+            "revision": claim.revision,
+            "history": [
+                {
+                    "number": r.number,
+                    "actor": r.actor,
+                    "action": r.action,
+                    "reason": r.reason,
+                    "at": r.at.isoformat(),
+                    "fields": sorted(r.changes),
+                }
+                for r in history
+            ],
+        }
         if as_json:
             typer.echo(json.dumps(record, ensure_ascii=False, indent=2))
             return
@@ -145,7 +187,9 @@ def show(
             if key == "history":
                 typer.echo("history:")
                 for rev in value:
-                    typer.echo(f"  #{rev['number']} {rev['at']} {rev['actor']} {rev['action']}"
-                               f" ({', '.join(rev['fields'])}) {rev['reason'] or ''}")
+                    typer.echo(
+                        f"  #{rev['number']} {rev['at']} {rev['actor']} {rev['action']}"
+                        f" ({', '.join(rev['fields'])}) {rev['reason'] or ''}"
+                    )
             else:
                 typer.echo(f"{key}: {value}")

@@ -52,7 +52,7 @@ def open_desk() -> Rumordesk:
 
 
 def principal_for(desk: Rumordesk, org: str | None, actor: str = "cli") -> Principal:
-    """Act for ``org`` (name or id); with none given, the only organisation, or a new 'local' one."""
+    """Act for ``org`` (name or id); else the only organisation, or a new 'local' one."""
     with desk.sessions() as session, session.begin():
         if org:
             return system_principal(get_organisation(session=session, org_ref=org).id, actor)

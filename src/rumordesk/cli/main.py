@@ -56,8 +56,10 @@ def demo_setup() -> None:
     with tqdm(desc="demo library", unit=" claims", disable=None) as bar:
         result = setup_demo(desk, desk.settings.demo_dir, progress=bar.update)
     if result.library:
-        typer.echo(f"demo library: {result.library.created} claims loaded, "
-                   f"{len(result.library.errors)} rejected")
+        typer.echo(
+            f"demo library: {result.library.created} claims loaded, "
+            f"{len(result.library.errors)} rejected"
+        )
     else:
         typer.echo("demo library: database already has claims; left as it is")
 

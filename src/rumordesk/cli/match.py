@@ -27,13 +27,16 @@ class _FileLibrary:
         self.matcher = Matcher(thresholds=desk_policy_thresholds)
         self.matcher.build(records_from_claims_jsonl(path), progress=True)
 
-    def match_items(self, items: Sequence[ContentItem], *, top_k: int = 5,
-                    include_no_match: bool = False) -> list[list[ClaimMatch]]:
+    def match_items(
+        self, items: Sequence[ContentItem], *, top_k: int = 5, include_no_match: bool = False
+    ) -> list[list[ClaimMatch]]:
         from rumordesk.services.matching import to_claim_match, to_query
 
         rows = self.matcher.match_many([to_query(i) for i in items], top_k=top_k)
-        return [[to_claim_match(r) for r in row
-                 if include_no_match or r.decision != "no_match"] for row in rows]
+        return [
+            [to_claim_match(r) for r in row if include_no_match or r.decision != "no_match"]
+            for row in rows
+        ]
 
 
 def _library(library: Path | None) -> Any:
@@ -52,11 +55,15 @@ def _library(library: Path | None) -> Any:
 @handle_errors
 def match(
     text: Annotated[str, typer.Argument(help="Text of a post, comment or search query.")],
-    image: Annotated[Path | None, typer.Option(help="An image to match by perceptual hash.")] = None,
+    image: Annotated[
+        Path | None, typer.Option(help="An image to match by perceptual hash.")
+    ] = None,
     top_k: Annotated[int, typer.Option("--top-k")] = 5,
     as_json: Annotated[bool, typer.Option("--json")] = False,
-    library: Annotated[Path | None, typer.Option(help="Match against this claims file instead "
-                                                 "of the database library.")] = None,
+    library: Annotated[
+        Path | None,
+        typer.Option(help="Match against this claims file instead of the database library."),
+    ] = None,
 ) -> None:
     """Match one text (and/or image) against the library and explain the result."""
     service = _library(library)
@@ -96,8 +103,11 @@ def _read_batch_input(stream: IO[str]) -> Iterator[tuple[int, ContentItem | str,
             yield number, "a line needs a non-empty 'text' or an 'image'", str(record["id"])
             continue
         lang = record.get("lang") if isinstance(record.get("lang"), str) else None
-        yield number, ContentItem(key=str(record["id"]), text=text, lang=lang,
-                                  image_path=image), str(record["id"])
+        yield (
+            number,
+            ContentItem(key=str(record["id"]), text=text, lang=lang, image_path=image),
+            str(record["id"]),
+        )
 
 
 @handle_errors
@@ -105,8 +115,10 @@ def match_batch(
     input_path: Annotated[Path, typer.Option("--input", help="JSONL: {id, text, lang?, image?}")],
     output: Annotated[Path, typer.Option("--output", help="JSONL results, one line per input.")],
     top_k: Annotated[int, typer.Option("--top-k")] = 10,
-    library: Annotated[Path | None, typer.Option(help="Match against this claims file instead "
-                                                 "of the database library.")] = None,
+    library: Annotated[
+        Path | None,
+        typer.Option(help="Match against this claims file instead of the database library."),
+    ] = None,
 ) -> None:
     """Match a file of posts; invalid lines are reported with their line number and skipped."""
     if not input_path.exists():
@@ -116,17 +128,24 @@ def match_batch(
     service = _library(library)
     problems: list[str] = []
     written = 0
-    with open_text(input_path) as stream, output.open("w", encoding="utf-8") as out, \
-            tqdm(desc="matching", unit=" posts", disable=None) as bar:
+    with (
+        open_text(input_path) as stream,
+        output.open("w", encoding="utf-8") as out,
+        tqdm(desc="matching", unit=" posts", disable=None) as bar,
+    ):
         pending: list[ContentItem] = []
 
         def flush() -> None:
             nonlocal written
             results = service.match_items(pending, top_k=top_k, include_no_match=True)
             for item, matches in zip(pending, results, strict=True):
-                row = {"id": item.key, "matches": [
-                    {k: v for k, v in m.to_dict().items() if k != "internal_id"}
-                    for m in sorted(matches, key=lambda m: -m.score)]}
+                row = {
+                    "id": item.key,
+                    "matches": [
+                        {k: v for k, v in m.to_dict().items() if k != "internal_id"}
+                        for m in sorted(matches, key=lambda m: -m.score)
+                    ],
+                }
                 out.write(json.dumps(row, ensure_ascii=False) + "\n")
             written += len(pending)
             bar.update(len(pending))
@@ -143,8 +162,9 @@ def match_batch(
             flush()
     for problem in problems[:50]:
         typer.echo(f"skipped {problem}", err=True)
-    typer.echo(f"matched {written} items, skipped {len(problems)} invalid lines -> {output}",
-               err=True)
+    typer.echo(
+        f"matched {written} items, skipped {len(problems)} invalid lines -> {output}", err=True
+    )
 
 
 @matcher_app.command("rebuild")
@@ -162,12 +182,20 @@ def rebuild() -> None:
 @handle_errors
 def train(
     claims: Annotated[Path, typer.Option(help="Claims JSONL(.gz): CLEF or rumordesk format.")],
-    pairs: Annotated[list[Path], typer.Option(help="Labelled posts JSONL(.gz): {id, text, claims: [ids]}.")],
+    pairs: Annotated[
+        list[Path], typer.Option(help="Labelled posts JSONL(.gz): {id, text, claims: [ids]}.")
+    ],
     out: Annotated[Path, typer.Option(help="Where to write the re-ranker model (JSON).")],
 ) -> None:
     """Train the fusion re-ranker and its calibration on your own labelled pairs."""
     from rumordesk.matching.training import train_reranker
 
     report = train_reranker(claims, pairs, out)
-    typer.echo(json.dumps(report.to_dict() if hasattr(report, "to_dict") else report.__dict__,
-                          ensure_ascii=False, indent=2, default=str))
+    typer.echo(
+        json.dumps(
+            report.to_dict() if hasattr(report, "to_dict") else report.__dict__,
+            ensure_ascii=False,
+            indent=2,
+            default=str,
+        )
+    )

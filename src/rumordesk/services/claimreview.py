@@ -23,11 +23,27 @@ VERDICT_LABELS = {
 }
 _RATING_WORDS: list[tuple[Verdict, tuple[str, ...]]] = [
     (Verdict.TRUE_BUT_MISUSED, ("misused", "miscaption", "out of context", "outdated", "断章取义")),
-    (Verdict.MISLEADING, ("mislead", "mixture", "half", "missing context", "partly", "exaggerat",
-                          "误导", "部分")),
+    (
+        Verdict.MISLEADING,
+        ("mislead", "mixture", "half", "missing context", "partly", "exaggerat", "误导", "部分"),
+    ),
     (Verdict.UNPROVEN, ("unproven", "unverified", "unsupported", "no evidence", "未证实", "存疑")),
-    (Verdict.FALSE, ("false", "fake", "pants on fire", "incorrect", "hoax", "scam", "fabricat",
-                     "虚假", "谣言", "不实", "假")),
+    (
+        Verdict.FALSE,
+        (
+            "false",
+            "fake",
+            "pants on fire",
+            "incorrect",
+            "hoax",
+            "scam",
+            "fabricat",
+            "虚假",
+            "谣言",
+            "不实",
+            "假",
+        ),
+    ),
 ]
 
 
@@ -79,8 +95,10 @@ def to_claimreview(claim: Claim) -> dict[str, Any]:
 
 
 def _citation(evidence: dict[str, Any]) -> dict[str, Any]:
-    cite: dict[str, Any] = {"@type": "CreativeWork", "author": {"@type": "Organization",
-                                                                "name": evidence["authority"]}}
+    cite: dict[str, Any] = {
+        "@type": "CreativeWork",
+        "author": {"@type": "Organization", "name": evidence["authority"]},
+    }
     for src, dst in (("title", "name"), ("url", "url"), ("date", "datePublished")):
         if evidence.get(src):
             cite[dst] = evidence[src]
@@ -127,28 +145,39 @@ def from_claimreview(doc: dict[str, Any]) -> ClaimFields:
     evidence = []
     for cite in doc.get("citation") or []:
         if isinstance(cite, dict):
-            evidence.append({"authority": _name(cite.get("author")) or _name(cite.get("publisher"))
-                             or "unknown", "title": cite.get("name", ""), "url": cite.get("url"),
-                             "date": (cite.get("datePublished") or None)})
+            evidence.append(
+                {
+                    "authority": _name(cite.get("author"))
+                    or _name(cite.get("publisher"))
+                    or "unknown",
+                    "title": cite.get("name", ""),
+                    "url": cite.get("url"),
+                    "date": (cite.get("datePublished") or None),
+                }
+            )
     variants = item.get("alternateName") or []
     date = doc.get("datePublished")
-    return ClaimFields.model_validate({
-        "external_id": doc.get("identifier") or doc.get("url"),
-        "canonical_text": text,
-        "variants": variants if isinstance(variants, list) else [variants],
-        "keywords": keywords,
-        "language": doc.get("inLanguage"),
-        "verdict": verdict_from_rating(label, rating.get("ratingValue"), rating.get("worstRating")),
-        "rating_label": label,
-        "debunk_summary": doc.get("description") or "",
-        "debunk_text": doc.get("reviewBody") or "",
-        "evidence": evidence,
-        "publisher": _name(doc.get("author")),
-        "review_url": doc.get("url"),
-        "published_at": date[:10] if isinstance(date, str) else None,
-        "appearances": _urls(item.get("appearance")) if item.get("appearance") else [],
-        "first_appearance": first[0] if first else None,
-    })
+    return ClaimFields.model_validate(
+        {
+            "external_id": doc.get("identifier") or doc.get("url"),
+            "canonical_text": text,
+            "variants": variants if isinstance(variants, list) else [variants],
+            "keywords": keywords,
+            "language": doc.get("inLanguage"),
+            "verdict": verdict_from_rating(
+                label, rating.get("ratingValue"), rating.get("worstRating")
+            ),
+            "rating_label": label,
+            "debunk_summary": doc.get("description") or "",
+            "debunk_text": doc.get("reviewBody") or "",
+            "evidence": evidence,
+            "publisher": _name(doc.get("author")),
+            "review_url": doc.get("url"),
+            "published_at": date[:10] if isinstance(date, str) else None,
+            "appearances": _urls(item.get("appearance")) if item.get("appearance") else [],
+            "first_appearance": first[0] if first else None,
+        }
+    )
 
 
 def iter_claimreviews(data: Any) -> Iterator[dict[str, Any]]:

@@ -58,14 +58,24 @@ def _check_policy(fields: ClaimFields, policy: Policy) -> tuple[str, str]:
 
 
 def _record(
-    repo: ClaimRepository, claim: Claim, *, actor: str, action: str, reason: str | None,
+    repo: ClaimRepository,
+    claim: Claim,
+    *,
+    actor: str,
+    action: str,
+    reason: str | None,
     changes: dict[str, Any],
 ) -> None:
     number = claim.revision
     repo.add_revision(
         ClaimRevision(
-            claim_id=claim.id, number=number, actor=actor, action=action, reason=reason,
-            changes=changes, at=claim.updated_at,
+            claim_id=claim.id,
+            number=number,
+            actor=actor,
+            action=action,
+            reason=reason,
+            changes=changes,
+            at=claim.updated_at,
         )
     )
 
@@ -92,8 +102,11 @@ def create_claim(
     if status == ClaimStatus.CONFIRMED:
         principal.require(Action.REVIEW_CLAIMS)
         check_transition(
-            ClaimStatus.CANDIDATE, status, evidence_count=len(fields.evidence),
-            reviewer=reviewer, reason=reason,
+            ClaimStatus.CANDIDATE,
+            status,
+            evidence_count=len(fields.evidence),
+            reviewer=reviewer,
+            reason=reason,
         )
     elif status == ClaimStatus.RETRACTED:
         raise ValidationFailed("a new claim cannot start as retracted")
@@ -102,8 +115,14 @@ def create_claim(
     values = fields.model_dump(mode="json")
     values.update(category=category, tier=tier)
     claim = Claim(
-        id=new_id(), org_id=principal.org_id, status=status.value, reviewer=reviewer, revision=1,
-        created_at=now, updated_at=now, confirmed_at=now if status == ClaimStatus.CONFIRMED else None,
+        id=new_id(),
+        org_id=principal.org_id,
+        status=status.value,
+        reviewer=reviewer,
+        revision=1,
+        created_at=now,
+        updated_at=now,
+        confirmed_at=now if status == ClaimStatus.CONFIRMED else None,
         **values,
     )
     repo = ClaimRepository(session)
@@ -116,8 +135,13 @@ def create_claim(
 
 
 def update_claim(
-    *, session: Session, principal: Principal, policy: Policy, claim_id: str,
-    fields: ClaimFields, reason: str | None = None,
+    *,
+    session: Session,
+    principal: Principal,
+    policy: Policy,
+    claim_id: str,
+    fields: ClaimFields,
+    reason: str | None = None,
 ) -> Claim:
     """Replace a claim's content; a confirmed claim keeps its evidence requirement."""
     principal.require(Action.EDIT_CLAIMS)
@@ -139,22 +163,34 @@ def update_claim(
         return claim
     claim.revision += 1
     claim.updated_at = utcnow()
-    _record(ClaimRepository(session), claim, actor=principal.name, action="edit", reason=reason,
-            changes=changes)
+    _record(
+        ClaimRepository(session),
+        claim,
+        actor=principal.name,
+        action="edit",
+        reason=reason,
+        changes=changes,
+    )
     _mark_changed(session, claim.id)
     return claim
 
 
 def transition_claim(
-    *, session: Session, principal: Principal, claim_id: str, target: ClaimStatus,
-    reviewer: str | None = None, reason: str | None = None,
+    *,
+    session: Session,
+    principal: Principal,
+    claim_id: str,
+    target: ClaimStatus,
+    reviewer: str | None = None,
+    reason: str | None = None,
 ) -> Claim:
     """Move a claim through its lifecycle (confirm, retract, send to verification, reopen)."""
     principal.require(Action.REVIEW_CLAIMS)
     claim = _owned(session, principal, claim_id)
     current = ClaimStatus(claim.status)
-    check_transition(current, target, evidence_count=len(claim.evidence), reviewer=reviewer,
-                     reason=reason)
+    check_transition(
+        current, target, evidence_count=len(claim.evidence), reviewer=reviewer, reason=reason
+    )
     changes: dict[str, Any] = {"status": [current.value, target.value]}
     claim.status = target.value
     claim.updated_at = utcnow()
@@ -166,8 +202,14 @@ def transition_claim(
         changes["retraction_reason"] = [claim.retraction_reason, reason]
         claim.retraction_reason = reason
     claim.revision += 1
-    _record(ClaimRepository(session), claim, actor=principal.name, action=target.value,
-            reason=reason, changes=changes)
+    _record(
+        ClaimRepository(session),
+        claim,
+        actor=principal.name,
+        action=target.value,
+        reason=reason,
+        changes=changes,
+    )
     _mark_changed(session, claim.id)
     return claim
 
@@ -181,14 +223,21 @@ def get_claim(*, session: Session, principal: Principal, claim_id: str) -> Claim
     return claim
 
 
-def claim_history(*, session: Session, principal: Principal, claim_id: str) -> Sequence[ClaimRevision]:
+def claim_history(
+    *, session: Session, principal: Principal, claim_id: str
+) -> Sequence[ClaimRevision]:
     """The revisions of a claim, oldest first."""
     get_claim(session=session, principal=principal, claim_id=claim_id)
     return ClaimRepository(session).revisions(claim_id)
 
 
 def list_claims(
-    *, session: Session, principal: Principal, flt: ClaimFilter, limit: int = 50, offset: int = 0,
+    *,
+    session: Session,
+    principal: Principal,
+    flt: ClaimFilter,
+    limit: int = 50,
+    offset: int = 0,
     max_limit: int = 500,
 ) -> ClaimPage:
     """Claims visible to the caller, newest first, filtered and paginated."""

@@ -33,15 +33,19 @@ def setup_demo(
         repo = OrganisationRepository(session)
         org = repo.by_name(DEMO_ORG) or create_organisation(session=session, name=DEMO_ORG)
         if repo.key_by_hash(hash_key(secret)) is None:
-            create_api_key(session=session, org_id=org.id, role=Role.ADMIN, name="demo admin",
-                           secret=secret)
+            create_api_key(
+                session=session, org_id=org.id, role=Role.ADMIN, name="demo admin", secret=secret
+            )
         empty = ClaimRepository(session).count() == 0
         org_id = org.id
     report = None
     if empty:
         report = import_claims(
-            factory=desk.sessions, principal=system_principal(org_id, "demo loader"),
-            policy=desk.policy, records=read_file(demo_dir / "claims.jsonl"),
-            options=ImportOptions(reason="demo library"), progress=progress,
+            factory=desk.sessions,
+            principal=system_principal(org_id, "demo loader"),
+            policy=desk.policy,
+            records=read_file(demo_dir / "claims.jsonl"),
+            options=ImportOptions(reason="demo library"),
+            progress=progress,
         )
     return DemoSetup(org_id=org_id, api_key=secret, library=report)

@@ -31,8 +31,9 @@ def iter_claims(session: Session, principal: Principal, flt: ClaimFilter) -> Ite
     """Every claim visible to the caller that matches ``flt``, page by page."""
     offset = 0
     while True:
-        page = list_claims(session=session, principal=principal, flt=flt, limit=PAGE,
-                           offset=offset, max_limit=PAGE)
+        page = list_claims(
+            session=session, principal=principal, flt=flt, limit=PAGE, offset=offset, max_limit=PAGE
+        )
         yield from page.items
         offset += PAGE
         if offset >= page.total:
@@ -63,8 +64,9 @@ def write_export(claims: Iterator[Claim], out: IO[str], fmt: str) -> int:
         docs = [to_claimreview(c) for c in claims]
         for doc in docs:
             doc.pop("@context", None)
-        json.dump({"@context": "https://schema.org", "@graph": docs}, out, ensure_ascii=False,
-                  indent=2)
+        json.dump(
+            {"@context": "https://schema.org", "@graph": docs}, out, ensure_ascii=False, indent=2
+        )
         count = len(docs)
     else:
         raise ValueError(f"unknown export format {fmt!r}")

@@ -14,9 +14,9 @@ import csv
 import gzip
 import io
 import json
-from datetime import datetime
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -32,8 +32,12 @@ from rumordesk.services import claims as claim_service
 from rumordesk.store.models import Claim
 from rumordesk.store.repositories import ClaimRepository
 
-ALIASES = {"id": "external_id", "text": "canonical_text", "claim": "canonical_text",
-           "date": "published_at"}
+ALIASES = {
+    "id": "external_id",
+    "text": "canonical_text",
+    "claim": "canonical_text",
+    "date": "published_at",
+}
 LIST_FIELDS = ("variants", "keywords", "appearances", "image_hashes")
 CONTROL_FIELDS = ("status", "reviewer", "reason")
 CHUNK = 500
@@ -66,9 +70,14 @@ class ImportReport:
         return self.created + self.updated + self.unchanged + len(self.errors)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged,
-                "failed": len(self.errors), "errors": [e.to_dict() for e in self.errors],
-                "warnings": [w.to_dict() for w in self.warnings]}
+        return {
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "failed": len(self.errors),
+            "errors": [e.to_dict() for e in self.errors],
+            "warnings": [w.to_dict() for w in self.warnings],
+        }
 
 
 @dataclass(frozen=True)
@@ -119,12 +128,14 @@ def read_csv(stream: Iterable[str]) -> Iterator[tuple[int, dict[str, Any] | str]
                 yield reader.line_num, "column 'evidence' must hold a JSON list"
                 continue
         elif "evidence_authority" in record:
-            record["evidence"] = [{
-                "authority": record.pop("evidence_authority"),
-                "title": record.pop("evidence_title", ""),
-                "url": record.pop("evidence_url", None),
-                "date": record.pop("evidence_date", None),
-            }]
+            record["evidence"] = [
+                {
+                    "authority": record.pop("evidence_authority"),
+                    "title": record.pop("evidence_title", ""),
+                    "url": record.pop("evidence_url", None),
+                    "date": record.pop("evidence_date", None),
+                }
+            ]
         yield reader.line_num, record
 
 
@@ -200,17 +211,29 @@ def to_claim_fields(
             warnings.append(f"{exc}; imported without a date")
     controls = {name: data.pop(name) for name in CONTROL_FIELDS if name in data}
     if options.evidence_authority and not data.get("evidence"):
-        data["evidence"] = [{"authority": options.evidence_authority,
-                             "title": str(title or data.get("canonical_text", ""))[:1000],
-                             "url": data.get("review_url")}]
+        data["evidence"] = [
+            {
+                "authority": options.evidence_authority,
+                "title": str(title or data.get("canonical_text", ""))[:1000],
+                "url": data.get("review_url"),
+            }
+        ]
     unknown = sorted(set(data) - set(ClaimFields.model_fields))
     if unknown:
         raise ValidationFailed(f"unknown field(s): {', '.join(unknown)}")
     return ClaimFields.model_validate(data), controls, warnings
 
 
-DATE_FORMATS = ("%Y-%m-%d", "%d %B %Y", "%d %b %Y", "%B %d, %Y", "%b %d, %Y", "%Y/%m/%d",
-                "%d/%m/%Y", "%Y年%m月%d日")
+DATE_FORMATS = (
+    "%Y-%m-%d",
+    "%d %B %Y",
+    "%d %b %Y",
+    "%B %d, %Y",
+    "%b %d, %Y",
+    "%Y/%m/%d",
+    "%d/%m/%Y",
+    "%Y年%m月%d日",
+)
 
 
 def parse_date(value: str) -> str | None:
@@ -237,22 +260,46 @@ def _explain(exc: ValidationError) -> str:
 
 
 def _apply(
-    session: Session, principal: Principal, policy: Policy, options: ImportOptions,
-    fields: ClaimFields, controls: dict[str, Any], existing: Claim | None,
+    session: Session,
+    principal: Principal,
+    policy: Policy,
+    options: ImportOptions,
+    fields: ClaimFields,
+    controls: dict[str, Any],
+    existing: Claim | None,
 ) -> str:
     status = ClaimStatus(controls.get("status", options.status))
     reviewer = controls.get("reviewer") or options.reviewer
     reason = controls.get("reason") or options.reason
     if existing is None:
-        claim_service.create_claim(session=session, principal=principal, policy=policy,
-                                   fields=fields, status=status, reviewer=reviewer, reason=reason)
+        claim_service.create_claim(
+            session=session,
+            principal=principal,
+            policy=policy,
+            fields=fields,
+            status=status,
+            reviewer=reviewer,
+            reason=reason,
+        )
         return "created"
     before = existing.revision
-    claim_service.update_claim(session=session, principal=principal, policy=policy,
-                               claim_id=existing.id, fields=fields, reason=reason)
+    claim_service.update_claim(
+        session=session,
+        principal=principal,
+        policy=policy,
+        claim_id=existing.id,
+        fields=fields,
+        reason=reason,
+    )
     if existing.status != status.value:
-        claim_service.transition_claim(session=session, principal=principal, claim_id=existing.id,
-                                       target=status, reviewer=reviewer, reason=reason)
+        claim_service.transition_claim(
+            session=session,
+            principal=principal,
+            claim_id=existing.id,
+            target=status,
+            reviewer=reviewer,
+            reason=reason,
+        )
     return "updated" if existing.revision != before else "unchanged"
 
 
@@ -308,8 +355,12 @@ def import_claims(
 
 
 def _import_chunk(
-    factory: sessionmaker[Session], principal: Principal, policy: Policy, options: ImportOptions,
-    chunk: list[tuple[int, ClaimFields, dict[str, Any]]], report: ImportReport,
+    factory: sessionmaker[Session],
+    principal: Principal,
+    policy: Policy,
+    options: ImportOptions,
+    chunk: list[tuple[int, ClaimFields, dict[str, Any]]],
+    report: ImportReport,
 ) -> None:
     with factory() as session, session.begin():
         repo = ClaimRepository(session)
@@ -327,16 +378,18 @@ def _import_chunk(
                     outcome = _apply(session, principal, policy, options, fields, controls, None)
                 else:  # an update may fail half-way (edit, then transition): isolate it
                     with session.begin_nested():
-                        outcome = _apply(session, principal, policy, options, fields, controls,
-                                         current)
+                        outcome = _apply(
+                            session, principal, policy, options, fields, controls, current
+                        )
             except RumordeskError as exc:
                 report.errors.append(RecordProblem(line, fields.external_id, str(exc)))
                 continue
             setattr(report, outcome, getattr(report, outcome) + 1)
 
 
-def _unchanged(claim: Claim, fields: ClaimFields, controls: dict[str, Any],
-               options: ImportOptions) -> bool:
+def _unchanged(
+    claim: Claim, fields: ClaimFields, controls: dict[str, Any], options: ImportOptions
+) -> bool:
     """True when re-importing this record would change nothing (the common re-import case)."""
     status = str(controls.get("status", options.status))
     if claim.status != status:

@@ -33,9 +33,12 @@ WATERMARK_FILE = "watermark.json"
 def index_record(claim: Claim) -> IndexRecord:
     """How the index sees a library claim."""
     return IndexRecord(
-        claim_id=claim.id, external_id=claim.external_id,
-        texts=[claim.canonical_text, *claim.variants], keywords=list(claim.keywords),
-        language=claim.language, image_hashes=list(claim.image_hashes),
+        claim_id=claim.id,
+        external_id=claim.external_id,
+        texts=[claim.canonical_text, *claim.variants],
+        keywords=list(claim.keywords),
+        language=claim.language,
+        image_hashes=list(claim.image_hashes),
         confirmed=claim.status == "confirmed",
     )
 
@@ -48,9 +51,13 @@ def thresholds_of(desk: Rumordesk) -> Thresholds:
 
 def to_claim_match(result: MatchResult) -> ClaimMatch:
     """The contract's form of an engine result."""
-    return ClaimMatch(claim_id=result.claim_id, external_id=result.external_id,
-                      score=float(result.score), decision=result.decision,
-                      layers=result.to_dict()["layers"])
+    return ClaimMatch(
+        claim_id=result.claim_id,
+        external_id=result.external_id,
+        score=float(result.score),
+        decision=result.decision,
+        layers=result.to_dict()["layers"],
+    )
 
 
 def to_query(item: ContentItem) -> MatchQuery:
@@ -61,8 +68,9 @@ def to_query(item: ContentItem) -> MatchQuery:
 class MatchingService:
     """A live, persisted match index over the library (implements ``ContentMatcher``)."""
 
-    def __init__(self, desk: Rumordesk, *, refresh_seconds: float = 5.0,
-                 matcher: Matcher | None = None) -> None:
+    def __init__(
+        self, desk: Rumordesk, *, refresh_seconds: float = 5.0, matcher: Matcher | None = None
+    ) -> None:
         self.desk = desk
         self.refresh_seconds = refresh_seconds
         self.directory: Path = desk.settings.index_dir
@@ -157,8 +165,9 @@ class MatchingService:
             self.refresh(force=True)
 
     # -- matching ----------------------------------------------------------------------------
-    def match_items(self, items: Sequence[ContentItem], *, top_k: int = 5,
-                    include_no_match: bool = False) -> list[list[ClaimMatch]]:
+    def match_items(
+        self, items: Sequence[ContentItem], *, top_k: int = 5, include_no_match: bool = False
+    ) -> list[list[ClaimMatch]]:
         """Matches for each item, best first; ``no_match`` candidates only when asked."""
         self.refresh()
         results = self.matcher.match_many([to_query(i) for i in items], top_k=top_k)
@@ -176,7 +185,8 @@ class MatchingService:
         results = self.matcher.match_many([to_query(i) for i in items], top_k=10)
         out: list[ClaimMatch | None] = []
         for row in results:
-            hit = next((r for r in row if r.claim_id == claim_id and r.decision != "no_match"),
-                       None)
+            hit = next(
+                (r for r in row if r.claim_id == claim_id and r.decision != "no_match"), None
+            )
             out.append(to_claim_match(hit) if hit else None)
         return out

@@ -35,8 +35,13 @@ class ClaimMatch:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form; ``claim_id`` is the external id when the claim has one."""
-        return {"claim_id": self.external_id or self.claim_id, "internal_id": self.claim_id,
-                "score": round(self.score, 4), "decision": self.decision, "layers": self.layers}
+        return {
+            "claim_id": self.external_id or self.claim_id,
+            "internal_id": self.claim_id,
+            "score": round(self.score, 4),
+            "decision": self.decision,
+            "layers": self.layers,
+        }
 
 
 class ContentMatcher(Protocol):
@@ -47,7 +52,9 @@ class ContentMatcher(Protocol):
         """Changes whenever the library index changes."""
         ...
 
-    def match_items(self, items: Sequence[ContentItem], *, top_k: int = 5) -> list[list[ClaimMatch]]:
+    def match_items(
+        self, items: Sequence[ContentItem], *, top_k: int = 5
+    ) -> list[list[ClaimMatch]]:
         """Matches for each item (best first; only ``match``/``review`` decisions)."""
         ...
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
@@ -99,7 +100,7 @@ class ClaimRepository:
         )
         return self.session.scalars(stmt).all()
 
-    def _visible(self, stmt: Select[tuple[Claim]], viewer_org: str | None) -> Select[tuple[Claim]]:
+    def _visible(self, stmt: Select[Any], viewer_org: str | None) -> Select[Any]:
         # Own claims in any state; other organisations' claims only once confirmed (published).
         if viewer_org is None:
             return stmt

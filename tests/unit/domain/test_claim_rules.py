@@ -7,8 +7,12 @@ import pytest
 from rumordesk.domain.claims import ClaimFields, ClaimStatus, check_transition
 from rumordesk.domain.errors import InvalidTransition
 
-C, V, OK, R = (ClaimStatus.CANDIDATE, ClaimStatus.VERIFYING, ClaimStatus.CONFIRMED,
-               ClaimStatus.RETRACTED)
+C, V, OK, R = (
+    ClaimStatus.CANDIDATE,
+    ClaimStatus.VERIFYING,
+    ClaimStatus.CONFIRMED,
+    ClaimStatus.RETRACTED,
+)
 
 
 @pytest.mark.parametrize(
@@ -33,8 +37,9 @@ def test_transitions(current, target, evidence, reviewer, reason, error) -> None
         check_transition(current, target, evidence_count=evidence, reviewer=reviewer, reason=reason)
     else:
         with pytest.raises(InvalidTransition, match=error):
-            check_transition(current, target, evidence_count=evidence, reviewer=reviewer,
-                             reason=reason)
+            check_transition(
+                current, target, evidence_count=evidence, reviewer=reviewer, reason=reason
+            )
 
 
 def test_fields_clean_lists_and_validate_hashes() -> None:

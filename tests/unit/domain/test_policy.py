@@ -15,11 +15,21 @@ from rumordesk.domain.policy import load_policy
 def test_default_policy_is_valid_and_policy_neutral() -> None:
     policy = load_policy(DEFAULT_POLICY)
     assert policy.category_ids() == [
-        "public_safety", "public_affairs", "health_science", "social_economic", "defamation", "other"
+        "public_safety",
+        "public_affairs",
+        "health_science",
+        "social_economic",
+        "defamation",
+        "other",
     ]
     assert len(policy.tiers) == 3
     assert all(t.deadline_hours > 0 for t in policy.tiers)
-    assert [s.action for s in policy.sanctions.steps] == ["label_only", "warning", "mute", "suspend"]
+    assert [s.action for s in policy.sanctions.steps] == [
+        "label_only",
+        "warning",
+        "mute",
+        "suspend",
+    ]
     assert policy.tier("tier1").deadline_hours < policy.tier("tier3").deadline_hours
 
 
@@ -39,11 +49,16 @@ def _default() -> dict:
         (lambda d: d["tiers"][0].update(deadline_hours=-1), "tiers.0.deadline_hours"),
         (lambda d: d.update(default_tier="tier9"), "default_tier 'tier9' is not a tier id"),
         (lambda d: d.update(default_category="nope"), "default_category 'nope'"),
-        (lambda d: d["categories"].append({"id": "other", "name": "again"}), "duplicate categories"),
+        (
+            lambda d: d["categories"].append({"id": "other", "name": "again"}),
+            "duplicate categories",
+        ),
         (lambda d: d["sanctions"]["steps"][2].pop("days"), "a 'mute' step needs 'days'"),
         (lambda d: d["sanctions"]["steps"].reverse(), "ordered by min_strikes"),
-        (lambda d: d.update(matching={"match_threshold": 0.3, "review_threshold": 0.6}),
-         "review_threshold must not exceed"),
+        (
+            lambda d: d.update(matching={"match_threshold": 0.3, "review_threshold": 0.6}),
+            "review_threshold must not exceed",
+        ),
         (lambda d: d.pop("categories"), "categories: Field required"),
         (lambda d: d.update(surprise=1), "surprise: Extra inputs are not permitted"),
         (lambda d: d["categories"][0].update(id="Has Spaces"), "categories.0.id"),

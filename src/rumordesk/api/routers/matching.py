@@ -54,8 +54,9 @@ class MatchRequest(BaseModel):
             if self.text or self.image_base64:
                 raise ValidationFailed("send either 'items' or a single item's fields, not both")
             return self.items
-        return [MatchItem(id=self.id, text=self.text, lang=self.lang,
-                          image_base64=self.image_base64)]
+        return [
+            MatchItem(id=self.id, text=self.text, lang=self.lang, image_base64=self.image_base64)
+        ]
 
 
 def _image_file(stack: ExitStack, data: str, index: int) -> str:
@@ -77,13 +78,22 @@ async def match(body: MatchRequest, desk: DeskDep, principal: PrincipalDep) -> A
     items = body.all_items()
     with ExitStack() as stack:
         content = [
-            ContentItem(key=item.id or str(i), text=item.text, lang=item.lang,
-                        image_path=_image_file(stack, item.image_base64, i)
-                        if item.image_base64 else None)
+            ContentItem(
+                key=item.id or str(i),
+                text=item.text,
+                lang=item.lang,
+                image_path=_image_file(stack, item.image_base64, i) if item.image_base64 else None,
+            )
             for i, item in enumerate(items)
         ]
-        results = await run_in_threadpool(desk.matching.match_items, content, top_k=body.top_k,
-                                          include_no_match=body.include_no_match)
-    rows = [{"id": item.key, "matches": [m.to_dict() for m in matches]}
-            for item, matches in zip(content, results, strict=True)]
+        results = await run_in_threadpool(
+            desk.matching.match_items,
+            content,
+            top_k=body.top_k,
+            include_no_match=body.include_no_match,
+        )
+    rows = [
+        {"id": item.key, "matches": [m.to_dict() for m in matches]}
+        for item, matches in zip(content, results, strict=True)
+    ]
     return rows[0] if body.items is None else {"results": rows}

@@ -28,13 +28,15 @@ def list_keys(session: SessionDep, principal: PrincipalDep) -> Any:
     return OrganisationRepository(session).keys(principal.org_id)
 
 
-@router.post("/v1/organisations/me/keys", response_model=KeyOut,
-             status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/v1/organisations/me/keys", response_model=KeyOut, status_code=status.HTTP_201_CREATED
+)
 def create_key(body: KeyCreate, session: SessionDep, principal: PrincipalDep) -> Any:
     """Create a key in the caller's organisation; the secret is returned this once."""
     principal.require(Action.MANAGE_ORG)
-    key, secret = service.create_api_key(session=session, org_id=principal.org_id,
-                                         role=body.role, name=body.name)
+    key, secret = service.create_api_key(
+        session=session, org_id=principal.org_id, role=body.role, name=body.name
+    )
     out = KeyOut.model_validate(key)
     out.secret = secret
     return out
