@@ -26,6 +26,7 @@ install-test: $(TEST_STAMP)
 run: $(STAMP)
 	$(BIN)/rumordesk db upgrade
 	$(BIN)/rumordesk demo setup
+	$(BIN)/rumordesk demo replay
 	@echo ""
 	@echo "  rumordesk is starting at http://127.0.0.1:8000  (API docs: http://127.0.0.1:8000/docs)"
 	@echo "  demo API key:  $${RUMORDESK_DEMO_API_KEY:-rd_demo_local_only_key}"

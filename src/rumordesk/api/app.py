@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from rumordesk import __version__
 from rumordesk.api.errors import install_error_handlers, problem
-from rumordesk.api.routers import claims, matching, organisations
+from rumordesk.api.routers import claims, events, matching, organisations, posts, queue, sweeps
 from rumordesk.composition import Rumordesk
 
 ASGIApp = Callable[
@@ -73,6 +73,8 @@ def create_app(desk: Rumordesk) -> FastAPI:
     app.include_router(claims.router)
     app.include_router(organisations.router)
     app.include_router(matching.router)
+    for ingest_router in (events.router, posts.router, queue.router, sweeps.router):
+        app.include_router(ingest_router)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

@@ -1,0 +1,1 @@
+"""Monitoring and ingestion: event contract, pipeline, spread counters, early warning, sweeps."""
