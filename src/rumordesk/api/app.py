@@ -11,6 +11,7 @@ from rumordesk import __version__
 from rumordesk.api.errors import install_error_handlers, problem
 from rumordesk.api.routers import claims, events, matching, organisations, posts, queue, sweeps
 from rumordesk.composition import Rumordesk
+from rumordesk.services.sweeps import install_sweep_trigger
 
 ASGIApp = Callable[
     [MutableMapping[str, Any], Callable[..., Awaitable[Any]], Callable[..., Awaitable[Any]]],
@@ -81,5 +82,8 @@ def create_app(desk: Rumordesk) -> FastAPI:
         """Liveness check."""
         return {"status": "ok", "version": __version__}
 
+    # the index listener must run before the sweep trigger so a sweep sees the new claim
+    matching_service = desk.matching
+    app.state.sweep_runner = install_sweep_trigger(desk, matching_service)
     app.add_middleware(BodySizeLimit, limit=desk.settings.max_body_bytes)
     return app

@@ -87,6 +87,10 @@ class EarlyWarningPolicy(_Strict):
     min_reposts: int = Field(default=50, ge=1)
     min_unique_accounts: int = Field(default=30, ge=1)
     min_velocity_per_hour: float = Field(default=30.0, gt=0)
+    authority_domains: list[str] = Field(
+        default_factory=lambda: ["gov", "gov.cn", "gov.uk", "europa.eu", "who.int", "un.org"],
+        description="Links to these domains (or their subdomains) count as an authoritative source.",
+    )
 
 
 class Policy(_Strict):

@@ -28,28 +28,12 @@ from rumordesk.store import ingest_repositories as repo
 from rumordesk.store.ingest_models import Account, Post
 from rumordesk.store.types import utcnow
 
-# Used until the policy file carries ``early_warning.authority_domains`` (then that list wins).
-DEFAULT_AUTHORITY_DOMAINS: tuple[str, ...] = (
-    "gov",
-    "gov.cn",
-    "gov.uk",
-    "gov.au",
-    "europa.eu",
-    "who.int",
-    "un.org",
-    "piyao.org.cn",
-    "people.com.cn",
-    "xinhuanet.com",
-    "news.cn",
-    "cctv.com",
-)
 URL = re.compile(r"https?://[^\s<>\"'，。）)]+", re.IGNORECASE)
 
 
 def authority_domains(policy: EarlyWarningPolicy) -> tuple[str, ...]:
-    """The allow-list of authority domains: the policy's, else the default list."""
-    configured = getattr(policy, "authority_domains", None)
-    return tuple(configured) if configured else DEFAULT_AUTHORITY_DOMAINS
+    """The allow-list of authority domains from the policy file."""
+    return tuple(policy.authority_domains)
 
 
 def cites_authority(text: str | None, domains: Sequence[str]) -> bool:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from rumordesk.ingest.early_warning import DEFAULT_AUTHORITY_DOMAINS, cites_authority
+from rumordesk.config import DEFAULT_POLICY
+from rumordesk.domain.policy import load_policy
+from rumordesk.ingest.early_warning import authority_domains, cites_authority
 from rumordesk.ingest.spread import bucket_of, figures
 
 T = datetime(2024, 5, 1, 8, 0, tzinfo=UTC)
@@ -25,7 +27,7 @@ def test_empty_and_buckets() -> None:
 
 
 def test_authority_links() -> None:
-    d = DEFAULT_AUTHORITY_DOMAINS
+    d = authority_domains(load_policy(DEFAULT_POLICY).early_warning)
     assert cites_authority("see https://www.who.int/news/x", d)
     assert cites_authority("通报 http://wsjkw.sh.gov.cn/a.html。", d)
     assert not cites_authority("see https://who.int.evil.example/x", d)
