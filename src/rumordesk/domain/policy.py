@@ -89,7 +89,7 @@ class EarlyWarningPolicy(_Strict):
     min_velocity_per_hour: float = Field(default=30.0, gt=0)
     authority_domains: list[str] = Field(
         default_factory=lambda: ["gov", "gov.cn", "gov.uk", "europa.eu", "who.int", "un.org"],
-        description="Links to these domains (or their subdomains) count as an authoritative source.",
+        description="Links to these domains (or subdomains) count as an authoritative source.",
     )
 
 
