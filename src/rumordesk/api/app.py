@@ -9,7 +9,16 @@ from fastapi import FastAPI
 
 from rumordesk import __version__
 from rumordesk.api.errors import install_error_handlers, problem
-from rumordesk.api.routers import claims, events, matching, organisations, posts, queue, sweeps
+from rumordesk.api.routers import (
+    claims,
+    events,
+    matching,
+    organisations,
+    posts,
+    queue,
+    sweeps,
+    tracing,
+)
 from rumordesk.composition import Rumordesk
 from rumordesk.services.sweeps import install_sweep_trigger
 
@@ -71,6 +80,7 @@ def create_app(desk: Rumordesk) -> FastAPI:
     )
     app.state.desk = desk
     install_error_handlers(app)
+    app.include_router(tracing.router)
     app.include_router(claims.router)
     app.include_router(organisations.router)
     app.include_router(matching.router)

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from rumordesk import __version__
-from rumordesk.cli import claims, ingest, match, orgs
+from rumordesk.cli import claims, ingest, match, orgs, trace
 from rumordesk.cli.common import handle_errors, open_desk
 from rumordesk.config import Settings
 from rumordesk.store.migrate import upgrade
@@ -26,6 +26,7 @@ app.add_typer(orgs.keys_app, name="keys")
 app.add_typer(demo_app, name="demo")
 app.add_typer(match.matcher_app, name="matcher")
 app.command("match")(match.match)
+app.command("trace")(trace.trace)
 app.command("match-batch")(match.match_batch)
 app.command("ingest")(ingest.ingest)
 app.command("publish")(ingest.publish)
