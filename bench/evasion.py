@@ -1,20 +1,27 @@
 """Evasive variants of Chinese rumour texts, for the Chinese evasion benchmark.
 
-``make_variants(text, rng)`` returns (trick, variant) pairs: each trick of the normaliser's list
-alone — traditional characters, full-width, zero-width insertion, emoji/symbol padding, repeated
-characters, homophone substitution, pinyin substitution, split/look-alike characters, URL and
-@mention noise, added commentary — and a few random combinations of 2-4 tricks.
+``make_variants(text, rng)`` returns (trick, variant) pairs: each trick alone — traditional
+characters, full-width forms, zero-width insertion, emoji/symbol padding, repeated characters,
+homophone substitution, pinyin substitution, split characters, look-alike characters, URL and
+@mention noise, added commentary — then a few random combinations of 2-4 tricks.
+
+The tables here are written from what posters do, not copied from the normaliser's tables, so
+the benchmark also shows what normalisation misses (e.g. splits into real characters, 弓长 for 张).
+A trick that cannot change a text (no ASCII to widen, no splittable character) is left out of
+that text's variants rather than counted as an easy success.
 Run it to see the variants of a sample sentence: `.venv/bin/python -m bench.evasion`.
 """
 
 from __future__ import annotations
 
 import random
+import re
+import unicodedata
 from collections.abc import Callable
 from functools import lru_cache
 
-ZERO_WIDTH = ["\u200b", "\u200c", "\u200d", "\ufeff", "\u2060"]
-PADDING = ["★", "☆", "●", ".", "·", "🔥", "❗", "~", "_", "*", "|", "💥", "/"]
+INVISIBLE = ["\u200b", "\u200c", "\u200d", "\ufeff", "\u2060", "\u00ad", "\u202c", "\ufe0f"]
+PADDING = ["★", "☆", "●", ".", "·", "🔥", "❗", "~", "_", "*", "|", "💥", "/", " ", "👉", "、"]
 COMMENTARY_BEFORE = [
     "转发扩散！",
     "刚看到的，大家小心：",
@@ -22,6 +29,8 @@ COMMENTARY_BEFORE = [
     "求辟谣：",
     "震惊！",
     "朋友圈都在传：",
+    "家人们注意了！",
+    "#热门# ",
 ]
 COMMENTARY_AFTER = [
     "，转给家人看看！",
@@ -29,54 +38,61 @@ COMMENTARY_AFTER = [
     "，是真的吗？",
     "【扩散】",
     " 速看，马上删",
+    "，不转不是中国人",
 ]
-# common look-alike / split forms used to dodge keyword filters
-LOOKALIKE = {
-    "人": "亻",
-    "民": "⺠",
-    "日": "曰",
-    "口": "囗",
-    "己": "已",
-    "土": "士",
-    "未": "末",
-    "天": "夭",
-    "大": "犬",
-    "王": "壬",
-    "力": "カ",
-    "工": "エ",
-    "八": "ハ",
-    "二": "ニ",
-    "一": "ー",
-    "夕": "タ",
-    "卜": "ト",
-    "木": "朩",
-}
+# characters written as their parts: radical splits and splits into real characters
+SPLITS = {
+    "法": "氵去", "海": "氵每", "活": "氵舌", "消": "氵肖", "清": "氵青", "油": "氵由",
+    "治": "氵台", "你": "亻尔", "他": "亻也", "信": "亻言", "体": "亻本", "保": "亻呆",
+    "打": "扌丁", "扩": "扌广", "说": "讠兑", "谢": "讠射", "话": "讠舌", "证": "讠正",
+    "谣": "讠䍃", "病": "疒丙", "疫": "疒殳", "苗": "艹田", "药": "艹约", "情": "忄青",
+    "张": "弓长", "李": "木子", "吴": "口天", "陈": "耳东", "胡": "古月", "明": "日月",
+    "好": "女子", "炸": "火乍", "秋": "禾火", "地": "土也", "部": "咅阝", "林": "木木",
+    "封": "圭寸", "城": "土成", "震": "雨辰", "毒": "龶毋", "死": "歹匕", "核": "木亥",
+}  # fmt: skip
+# real characters that look like others (the normaliser cannot fold these safely)
+LOOKALIKE_CHARS = {
+    "己": "已", "未": "末", "土": "士", "日": "曰", "天": "夭", "大": "犬", "王": "壬",
+    "人": "入", "口": "ロ", "工": "エ", "力": "カ", "八": "ハ", "二": "ニ", "一": "ー",
+    "夕": "タ", "卜": "ト", "木": "朩",
+}  # fmt: skip
 URL_NOISE = [
     "http://t.cn/A6x",
     "https://weibo.example.com/s/8Kq2",
     "@新闻快讯",
     "@热点追踪",
-    "#热门#",
+    "//@吃瓜群众:",
+    "www.example.cn/a?b=1",
 ]
 
 
-def _to_traditional() -> Callable[[str], str]:
+_LINKED = re.compile(r"@[\w\-.]{1,30}|https?://\S+")
+
+
+@lru_cache(maxsize=1)
+def _s2t() -> Callable[[str], str]:
     import opencc
 
     converter = opencc.OpenCC("s2t")
     return lambda text: str(converter.convert(text))
 
 
-_S2T = _to_traditional()
-
-
-def _cjk_positions(text: str) -> list[int]:
-    return [i for i, ch in enumerate(text) if "\u4e00" <= ch <= "\u9fff"]
+@lru_cache(maxsize=1)
+def _compat_forms() -> dict[str, list[str]]:
+    """Kangxi radicals, compatibility and enclosed ideographs that NFKC folds to a character."""
+    blocks = [(0x2F00, 0x2FE0), (0xF900, 0xFB00), (0x3280, 0x32B1), (0x1F210, 0x1F23C)]
+    forms: dict[str, list[str]] = {}
+    for lo, hi in blocks:
+        for cp in range(lo, hi):
+            folded = unicodedata.normalize("NFKC", chr(cp))
+            if len(folded) == 1 and "\u4e00" <= folded <= "\u9fff":
+                forms.setdefault(folded, []).append(chr(cp))
+    return forms
 
 
 @lru_cache(maxsize=1)
 def _homophones() -> dict[str, list[str]]:
-    """Same-pinyin characters among common characters (GB2312 level 1)."""
+    """Same-pinyin (toneless) characters among the 3,755 common characters (GB2312 level 1)."""
     from pypinyin import Style, lazy_pinyin
 
     chars = []
@@ -97,60 +113,100 @@ def _homophones() -> dict[str, list[str]]:
     }
 
 
+def _cjk_positions(text: str) -> list[int]:
+    """Chinese characters outside @mentions and links (a poster cannot alter those)."""
+    fixed = {i for m in _LINKED.finditer(text) for i in range(m.start(), m.end())}
+    return [i for i, ch in enumerate(text) if "\u4e00" <= ch <= "\u9fff" and i not in fixed]
+
+
+def _some(rng: random.Random, positions: list[int], most: int) -> set[int]:
+    return set(rng.sample(positions, k=min(most, len(positions))))
+
+
 def traditional(text: str, rng: random.Random) -> str:
-    return _S2T(text)
+    """Simplified → traditional characters (OpenCC s2t)."""
+    return _s2t()(text)
 
 
 def full_width(text: str, rng: random.Random) -> str:
+    """ASCII letters, digits and punctuation → full-width forms; spaces → ideographic space."""
     return "".join(
         chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else ("\u3000" if c == " " else c) for c in text
     )
 
 
 def zero_width(text: str, rng: random.Random) -> str:
-    return "".join(c + (rng.choice(ZERO_WIDTH) if rng.random() < 0.5 else "") for c in text)
+    """Invisible characters after about half of the Chinese characters."""
+    chosen = {i for i in _cjk_positions(text) if rng.random() < 0.5}
+    return "".join(c + (rng.choice(INVISIBLE) if i in chosen else "") for i, c in enumerate(text))
 
 
 def symbol_padding(text: str, rng: random.Random) -> str:
+    """One padding symbol (emoji, star, dot, space...) after up to six Chinese characters."""
     pad = rng.choice(PADDING)
-    pos = set(rng.sample(_cjk_positions(text), k=min(6, len(_cjk_positions(text)))))
-    return "".join(c + (pad if i in pos else "") for i, c in enumerate(text))
+    chosen = _some(rng, _cjk_positions(text)[:-1], 6)
+    return "".join(c + (pad if i in chosen else "") for i, c in enumerate(text))
 
 
 def repeated(text: str, rng: random.Random) -> str:
-    pos = set(rng.sample(_cjk_positions(text), k=min(3, len(_cjk_positions(text)))))
-    return "".join(c * rng.randint(3, 5) if i in pos else c for i, c in enumerate(text))
+    """Up to three Chinese characters written 3-5 times ("太太太可怕")."""
+    chosen = _some(rng, _cjk_positions(text), 3)
+    return "".join(c * rng.randint(3, 5) if i in chosen else c for i, c in enumerate(text))
 
 
 def homophone(text: str, rng: random.Random) -> str:
+    """About one character in eight (1-4) replaced by a same-pinyin character."""
     table = _homophones()
     candidates = [i for i in _cjk_positions(text) if text[i] in table]
-    pos = set(rng.sample(candidates, k=min(max(1, len(candidates) // 8), 4, len(candidates))))
-    return "".join(rng.choice(table[c]) if i in pos else c for i, c in enumerate(text))
+    chosen = _some(rng, candidates, min(max(1, len(candidates) // 8), 4))
+    return "".join(rng.choice(table[c]) if i in chosen else c for i, c in enumerate(text))
 
 
 def pinyin_words(text: str, rng: random.Random) -> str:
+    """A two-character word replaced by its pinyin, with or without a space between syllables."""
     from pypinyin import Style, lazy_pinyin
 
-    positions = _cjk_positions(text)
-    if len(positions) < 2:
+    positions = set(_cjk_positions(text))
+    starts = [i for i in sorted(positions) if i + 1 in positions]
+    if not starts:
         return text
-    start = rng.choice(positions[:-1])
-    if start + 1 not in positions:
-        return text
-    word = text[start : start + 2]
-    return text[:start] + " ".join(lazy_pinyin(word, style=Style.NORMAL)) + text[start + 2 :]
+    start = rng.choice(starts)
+    syllables = lazy_pinyin(text[start : start + 2], style=Style.NORMAL)
+    word = rng.choice([" ", ""]).join(syllables)
+    return f"{text[:start]} {word} {text[start + 2 :]}"
+
+
+def split_chars(text: str, rng: random.Random) -> str:
+    """Characters written as their components ("氵去" for 法, "弓长" for 张)."""
+    chosen = {i for i in _cjk_positions(text) if text[i] in SPLITS and rng.random() < 0.8}
+    return "".join(SPLITS[c] if i in chosen else c for i, c in enumerate(text))
 
 
 def lookalike(text: str, rng: random.Random) -> str:
-    return "".join(LOOKALIKE.get(c, c) if rng.random() < 0.7 else c for c in text)
+    """Look-alike forms: Kangxi radicals and compatibility/enclosed ideographs (⼈, ㊥),
+    katakana, and real characters that look alike (已 for 己)."""
+    forms = _compat_forms()
+    free = set(_cjk_positions(text))
+    out = []
+    for i, c in enumerate(text):
+        if i not in free:
+            out.append(c)
+        elif c in forms and rng.random() < 0.5:
+            out.append(rng.choice(forms[c]))
+        elif c in LOOKALIKE_CHARS and rng.random() < 0.7:
+            out.append(LOOKALIKE_CHARS[c])
+        else:
+            out.append(c)
+    return "".join(out)
 
 
 def url_noise(text: str, rng: random.Random) -> str:
+    """A link, @mention or hashtag before and after the text."""
     return f"{rng.choice(URL_NOISE)} {text} {rng.choice(URL_NOISE)}"
 
 
 def commentary(text: str, rng: random.Random) -> str:
+    """Reposter's words before and after ("转发扩散！", "是真的吗？")."""
     return rng.choice(COMMENTARY_BEFORE) + text + rng.choice(COMMENTARY_AFTER)
 
 
@@ -162,6 +218,7 @@ TRICKS: dict[str, Callable[[str, random.Random], str]] = {
     "repeated": repeated,
     "homophone": homophone,
     "pinyin": pinyin_words,
+    "split": split_chars,
     "lookalike": lookalike,
     "url_mention": url_noise,
     "commentary": commentary,
@@ -169,19 +226,25 @@ TRICKS: dict[str, Callable[[str, random.Random], str]] = {
 
 
 def make_variants(text: str, rng: random.Random, combos: int = 3) -> list[tuple[str, str]]:
-    """Each trick alone, then ``combos`` random combinations of 2-4 tricks."""
-    out = [(name, trick(text, rng)) for name, trick in TRICKS.items()]
+    """Each trick alone (when it changes the text), then ``combos`` random combinations of
+    2-4 tricks applied in a random order, named like "homophone+zero_width"."""
+    out = []
+    for name, trick in TRICKS.items():
+        variant = trick(text, rng)
+        if variant != text:
+            out.append((name, variant))
     names = list(TRICKS)
     for _ in range(combos):
         chosen = rng.sample(names, k=rng.randint(2, 4))
         variant = text
         for name in chosen:
             variant = TRICKS[name](variant, rng)
-        out.append(("+".join(chosen), variant))
+        if variant != text:
+            out.append(("+".join(chosen), variant))
     return out
 
 
 if __name__ == "__main__":
-    sample = "紧急通知：地震局预测今晚十点本市将发生七级大地震，请大家做好准备"
+    sample = "紧急通知：地震局预测今晚10点本市将发生7级大地震，请大家做好准备，转发给你的家人"
     for trick_name, variant in make_variants(sample, random.Random(7)):
-        print(f"{trick_name:<40} {variant!r}")
+        print(f"{trick_name:<44} {variant!r}")

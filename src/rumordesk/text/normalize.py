@@ -1,18 +1,32 @@
 """Normalise text so evasive spellings of a rumour look like the original.
 
-Pipeline (each step a small function, composed in ``normalize``):
-1. Strip URLs and @mentions; unwrap #hashtags# (keep the words).
-2. Unicode NFKC: full-width → half-width, compatibility ideographs and radicals (⼈→人),
-   circled/enclosed forms, ligatures.
-3. Remove zero-width and invisible characters (ZWSP, ZWJ, BOM, soft hyphen, variation
-   selectors, bidi controls, tag characters).
-4. Casefold; map Cyrillic/Greek look-alikes to Latin.
-5. Traditional → simplified Chinese (OpenCC t2s).
-6. Undo l33t digits inside Latin words ("v4cc1ne" → "vaccine").
-7. Remove symbol/emoji/punctuation padding between characters ("地★震", "f.a.k.e"),
-   and join spaced-out letters ("v a c c i n e").
-8. Collapse runs of 3+ repeated characters (not digits), and whitespace.
-Idempotent: normalising twice gives the same text.
+The pipeline (``STEPS``, applied in order by ``normalize``):
+
+1. ``fold_unicode``: NFKC (full-width → half-width, Kangxi radicals and compatibility
+   ideographs → unified ones ⼈→人, circled/enclosed forms ①→1 ㊥→中, ligatures, math letters),
+   zero-width and invisible characters removed (ZWSP/ZWNJ/ZWJ, BOM, soft hyphen, variation
+   selectors, bidi controls, tag characters), casefold, then look-alike letters mapped to Latin
+   (Cyrillic а, Greek ο, small capitals) and radical forms to characters (⺠→民).
+2. ``strip_noise``: URLs and @mentions removed; #hashtag# markers dropped, their words kept.
+   Boilerplate such as "转发" or "扩散" stays: commentary is the matcher's business.
+3. ``remove_padding``: symbols, emoji, punctuation and combining marks between characters
+   vanish inside CJK ("地★震", "新.冠") and inside runs of single Latin characters ("f.a.k.e");
+   elsewhere they become a space so words do not run together. Number separators ("9.0",
+   "1,000", "8:30") stay; "@"/"$" inside a Latin word stay for step 5.
+4. ``join_spaced``: whitespace collapsed; spaced-out runs of three or more single letters
+   joined ("v a c c i n e"); spaces next to CJK characters removed ("地 震", "发生 7 级").
+5. ``undo_leet``: digits and @/$ inside mostly-letter words read as letters ("v4cc1ne",
+   "ch@t"); numbers such as "2024", "5g", "covid19" or "mp3" are left alone.
+6. ``to_simplified``: traditional → simplified Chinese (OpenCC t2s, one lazy converter).
+7. ``fold_cjk_lookalikes``: katakana look-alikes next to Chinese (ロ→口, エ→工) and characters
+   written as components ("氵去"→法, "疒殳艹田"→疫苗).
+8. ``collapse``: runs of 3+ identical characters → one ("太太太", "sooooo"), digits and Chinese
+   zeros excepted ("1000", "二〇〇〇"); spaced letters that this exposes are joined again.
+
+The steps are ordered so that one pass is enough: running the pipeline on its own output
+changes nothing (``normalize`` is idempotent; property-tested on random and evasive text).
+Results are cached: reposts repeat the same text, and the matcher calls ``normalize`` again
+on text it has already normalised.
 """
 
 from __future__ import annotations
@@ -20,208 +34,275 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
-from functools import lru_cache
+from collections.abc import Callable
+from typing import Protocol
 
-_URL = re.compile(r"(?:https?://|www\.)\S+|\b[a-z0-9.-]+\.(?:com|cn|org|net|io|cc|me)/\S*", re.I)
-_MENTION = re.compile(r"@[\w\-.]{1,30}")
-_HASHTAG = re.compile(r"#([^#\s]{1,40})#")
-_INVISIBLE = re.compile(
-    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
-    "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\U000e0000-\U000e007f\U000e0100-\U000e01ef]"
+from rumordesk.text.confusables import (
+    HAN,
+    INVISIBLE,
+    JOINED,
+    KATAKANA_LOOKALIKES,
+    LATIN_LOOKALIKES,
+    RADICALS,
+    SPLITS,
 )
-_HOMOGLYPHS = str.maketrans(
-    {
-        "а": "a",
-        "в": "b",
-        "е": "e",
-        "ё": "e",
-        "к": "k",
-        "м": "m",
-        "н": "h",
-        "о": "o",
-        "р": "p",
-        "с": "c",
-        "т": "t",
-        "у": "y",
-        "х": "x",
-        "і": "i",
-        "ј": "j",
-        "ѕ": "s",
-        "ԁ": "d",
-        "ɡ": "g",
-        "α": "a",
-        "β": "b",
-        "ε": "e",
-        "ι": "i",
-        "κ": "k",
-        "ν": "v",
-        "ο": "o",
-        "ρ": "p",
-        "τ": "t",
-        "υ": "u",
-        "χ": "x",
-        "ı": "i",
-        "ӏ": "l",
-    }
+
+_FOLD = str.maketrans({**LATIN_LOOKALIKES, **RADICALS})
+_INVISIBLE = re.compile(f"[{INVISIBLE}]")
+_URL_CHARS = r"[a-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]"
+_URL = re.compile(
+    rf"(?:https?://|www\.){_URL_CHARS}+"
+    rf"|(?<![\w@.])(?:[a-z0-9-]+\.)+(?:com|cn|org|net|io|cc|me|info|co|gov|edu|tv|ly)"
+    rf"(?![a-z0-9])(?:/{_URL_CHARS}*)?",
+    re.IGNORECASE,
 )
-# CJK Radicals Supplement forms that NFKC leaves alone but evaders use as look-alikes
-_RADICALS = str.maketrans(
-    {
-        "⺠": "民",
-        "⻛": "风",
-        "⻢": "马",
-        "⻓": "长",
-        "⻅": "见",
-        "⻆": "角",
-        "⻔": "门",
-        "⻥": "鱼",
-        "⻋": "车",
-        "⻉": "贝",
-        "⻝": "食",
-        "⺟": "母",
-        "⻩": "黄",
-        "⻬": "齐",
-        "⻨": "麦",
-        "⻜": "飞",
-        "⻚": "页",
-        "⻙": "韦",
-        "⻘": "青",
-        "⻤": "鬼",
-        "⻦": "鸟",
-        "⻰": "龙",
-        "⻳": "龟",
-        "⺁": "厂",
-        "⺇": "几",
-        "⺌": "小",
-        "⺓": "幺",
-        "⺕": "彐",
-        "⺮": "竹",
-        "⺶": "羊",
-        "⺷": "羊",
-        "⻊": "足",
-    }
-)
-_LEET = str.maketrans(
-    {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"}
-)
-_LEET_WORD = re.compile(
-    r"(?<![\w@$])(?=[\w@$]*[a-z])(?=[\w@$]*[013457@$])[a-z013457@$]{3,}(?![\w@$])"
-)
+_MENTION = re.compile(r"(?<![a-z0-9])@[\w\-.]{1,30}")  # after 是 too; not in "ch@t"
+_HASHTAG = re.compile(r"#([^#\n]{1,40})#")
+_PADDING = re.compile(r"(?:[^\w\s]|_)+")
+_NUMBER_SEPARATOR = re.compile(r"[.,:]")
+_JOINED_CHAR = re.compile(f"[{JOINED}]")
+_HAN_CHAR = re.compile(f"[{HAN}]")
 _SPACE = re.compile(r"\s+")
-_REPEAT = re.compile(r"(\D)\1{2,}")
-_SPACED_LETTERS = re.compile(r"(?<![a-z])(?:[a-z] ){2,}[a-z](?![a-z])")
+_JOINED_SPACE = re.compile(f"(?<=[{JOINED}]) | (?=[{JOINED}])")
+_LETTER = "a-z\u00df-\u024f\u0370-\u03ff\u0400-\u04ff"
+_SPACED_LETTERS = re.compile(f"(?<!\\S)[{_LETTER}](?: [{_LETTER}]){{2,}}(?!\\S)")
+_LEET_CHARS = "013457@$"
+_LEET_WORD = re.compile(
+    rf"(?<![a-z0-9@$])[a-z{_LEET_CHARS}]*[a-z][{_LEET_CHARS}]+[a-z][a-z{_LEET_CHARS}]*"
+    r"(?![a-z0-9@$])"
+)
+_AT_DOLLAR_TOKEN = re.compile(r"[a-z0-9@$]*[@$][a-z0-9@$]*")
+_LEET = {"0": "o", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"}
+_VOWELS = frozenset("aeiou")
+_KATAKANA = "".join(KATAKANA_LOOKALIKES)
+_KATAKANA_RUN = re.compile(f"(?<=[{HAN}])[{_KATAKANA}]+|[{_KATAKANA}]+(?=[{HAN}])")
+_KATAKANA_TABLE = str.maketrans(KATAKANA_LOOKALIKES)
+_SPLIT = re.compile("|".join(sorted(SPLITS, key=len, reverse=True)))
+_REPEAT = re.compile(r"([^\d〇零])\1{2,}")  # zeros repeat in numbers: 二〇〇〇, 1000
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_ASCII_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+_DIGITS = frozenset("0123456789")
+_LEET_TOKEN_CHARS = _ASCII_ALNUM | {"@", "$"}  # what undo_leet may read as one word
 
 
-def _is_padding(ch: str) -> bool:
-    """Symbols, emoji and punctuation that evaders put between characters."""
-    cat = unicodedata.category(ch)
-    return cat[0] in "SP" or cat in ("Mn", "Me", "Cf", "Co", "Cn")
-
-
-def _is_cjk(ch: str) -> bool:
-    return "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" or "\U00020000" <= ch
+class _Opencc(Protocol):
+    def convert(self, text: str) -> str: ...
 
 
 class _Converter:
-    """OpenCC t2s, created once, lazily, safely across threads."""
+    """OpenCC t2s, created once on first use; the lock keeps two threads from both building it."""
 
     _lock = threading.Lock()
-    _cc: object | None = None
+    _cc: _Opencc | None = None
 
     @classmethod
-    def convert(cls, text: str) -> str:
+    def get(cls) -> _Opencc:
         if cls._cc is None:
             with cls._lock:
                 if cls._cc is None:
                     import opencc
 
                     cls._cc = opencc.OpenCC("t2s")
-        return str(cls._cc.convert(text))  # type: ignore[attr-defined]
-
-
-def strip_noise(text: str) -> str:
-    """Remove URLs and @mentions; keep hashtag words."""
-    text = _URL.sub(" ", text)
-    text = _MENTION.sub(" ", text)
-    return _HASHTAG.sub(r" \1 ", text)
+        return cls._cc
 
 
 def fold_unicode(text: str) -> str:
-    """NFKC, invisible characters removed, casefolded, look-alikes mapped to Latin."""
-    text = unicodedata.normalize("NFKC", text)
-    text = _INVISIBLE.sub("", text)
-    return text.casefold().translate(_HOMOGLYPHS).translate(_RADICALS)
+    """Step 1: NFKC, invisible characters removed, casefold, look-alikes mapped."""
+    text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text)).casefold()
+    if text.isascii():
+        return text
+    # casefold can undo NFKC ("ǰ" → j + combining caron), hence the second pass
+    return unicodedata.normalize("NFKC", text).translate(_FOLD)
 
 
-def to_simplified(text: str) -> str:
-    """Traditional → simplified Chinese (only when the text has CJK characters)."""
-    if any(_is_cjk(ch) for ch in text):
-        return _Converter.convert(text)
+def strip_noise(text: str) -> str:
+    """Step 2: remove URLs and @mentions; keep hashtag words (safe on raw text too)."""
+    # the membership tests skip a regex scan for the many posts without links or tags
+    if "." in text or "/" in text:
+        text = _URL.sub(" ", text)
+    if "@" in text:
+        text = _MENTION.sub(" ", text)
+    if "#" in text:
+        text = _HASHTAG.sub(r" \1 ", text)
     return text
 
 
-def undo_leet(text: str) -> str:
-    """Replace l33t digits inside mostly-letter words ("c0v1d" → "covid"); keep numbers."""
-    return _LEET_WORD.sub(lambda m: m.group(0).translate(_LEET), text)
-
-
-def remove_padding(text: str) -> str:
-    """Drop symbols/punctuation/emoji; CJK padding vanishes, Latin words stay apart."""
-    out: list[str] = []
-    last = len(text) - 1
-    for i, ch in enumerate(text):
-        if ch in ".,:" and 0 < i < last and text[i - 1].isdigit() and text[i + 1].isdigit():
-            out.append(ch)  # 9.0, 1,000 and 8:30 are numbers, not padding
-        elif _is_padding(ch):
-            # between two CJK characters (or letters of one word) padding simply disappears;
-            # elsewhere it becomes a space so words do not run together
-            out.append("\x00")
-        else:
-            out.append(ch)
-    joined = "".join(out)
-    # "f.a.k.e" / "地★震": a separator between single characters of a run is removed
-    joined = re.sub(r"(?<=\w)\x00+(?=\w)", _join_or_space, joined)
-    joined = joined.replace("\x00", " ")
-    return _SPACED_LETTERS.sub(lambda m: m.group(0).replace(" ", ""), joined)
-
-
-def _join_or_space(match: re.Match[str]) -> str:
-    text = match.string
-    before, after = text[match.start() - 1], text[match.end()]
-    if _is_cjk(before) or _is_cjk(after):
+def _padding(match: re.Match[str]) -> str:
+    text, run = match.string, match.group()
+    start, end = match.span()
+    before = text[start - 1] if start else " "
+    after = text[end] if end < len(text) else " "
+    if len(run) == 1:
+        if run in ".,:" and before in _DIGITS and after in _DIGITS:
+            return run  # 9.0, 1,000 and 8:30 are numbers, not padding
+        if run in "@$" and before in _ASCII_ALNUM and after in _ASCII_ALNUM:
+            return run  # "ch@t": undo_leet reads it
+        if run in "'\u2019" and before.isalpha() and after.isalpha():
+            return ""  # "don't" → "dont", one word
+    if not (before.isalnum() and after.isalnum()):
+        return " "
+    if _JOINED_CHAR.match(before) or _JOINED_CHAR.match(after):
         return ""
-    # Latin/digits: join only when the neighbours are single characters ("f.a.k.e")
-    left_single = match.start() < 2 or not text[match.start() - 2].isalnum()
-    right_single = match.end() + 1 >= len(text) or not text[match.end() + 1].isalnum()
+    if not (before.isalpha() and after.isalpha()):
+        return " "  # "3、7" is a list, not a padded number
+    # Latin: join only single letters ("f.a.k.e"), keep "fake.news" two words
+    left_single = start < 2 or not text[start - 2].isalnum()
+    right_single = end + 1 >= len(text) or not text[end + 1].isalnum()
     return "" if left_single and right_single else " "
 
 
+def _number_separator(match: re.Match[str]) -> str:
+    text, start = match.string, match.start()
+    # kept only between all-digit tokens ("9.0级" stays; "v1.3" and "b1a1.3" split), so that
+    # undo_leet never rewrites a token next to a kept separator
+    i = start - 1
+    while i >= 0 and text[i] in _LEET_TOKEN_CHARS:
+        if text[i] not in _DIGITS:
+            return " "
+        i -= 1
+    j = start + 1
+    while j < len(text) and text[j] in _LEET_TOKEN_CHARS:
+        if text[j] not in _DIGITS:
+            return " "
+        j += 1
+    return match.group()
+
+
+def remove_padding(text: str) -> str:
+    """Step 3: drop symbol/emoji/punctuation padding without gluing Latin words together."""
+    text = _PADDING.sub(_padding, text)
+    # decided after joining, so that a second pass sees the same tokens and agrees
+    if "." in text or "," in text or ":" in text:
+        text = _NUMBER_SEPARATOR.sub(_number_separator, text)
+    return text
+
+
+def _join_letters(match: re.Match[str]) -> str:
+    return match.group().replace(" ", "")
+
+
+def join_spaced(text: str) -> str:
+    """Step 4: one space between words; none next to CJK characters or inside spaced-out
+    letters."""
+    text = _SPACED_LETTERS.sub(_join_letters, _SPACE.sub(" ", text))
+    # Chinese puts no spaces between words, and those next to Latin or digits are typography
+    return _JOINED_SPACE.sub("", text)
+
+
+def _one(word: str, i: int, done: list[str]) -> str:
+    """ "1" reads as "l" after a vowel ("fa1se", "he11o"), as "i" after a consonant ("vacc1ne")."""
+    if done:
+        prev = done[-1]
+        return "l" if prev in _VOWELS or (prev == "l" and word[i - 1] == "1") else "i"
+    following = _LEET.get(word[1], word[1]) if len(word) > 1 else ""
+    return "l" if following in _VOWELS else "i"
+
+
+def _unleet(match: re.Match[str]) -> str:
+    word = match.group()
+    letters = sum(ch.isalpha() for ch in word)
+    if letters * 2 < len(word):
+        return word  # mostly digits: a code or a number, not a word
+    out: list[str] = []
+    for i, ch in enumerate(word):
+        if ch == "1":
+            out.append(_one(word, i, out))
+        else:
+            out.append(_LEET.get(ch, ch))
+    return "".join(out)
+
+
+def _at_dollar(match: re.Match[str]) -> str:
+    token = match.group()
+    if _LEET_WORD.fullmatch(token):
+        word = _unleet(match)
+        if "@" not in word and "$" not in word:
+            return word
+    # not a l33t word ("a1@3c", "x@y.z"): the symbol separates, and each piece is read alone
+    return token.replace("@", " ").replace("$", " ")
+
+
+def undo_leet(text: str) -> str:
+    """Step 5: l33t digits inside mostly-letter words → letters; numbers stay intact."""
+    if "@" in text or "$" in text:
+        text = _AT_DOLLAR_TOKEN.sub(_at_dollar, text)
+    if any(digit in text for digit in "013457"):
+        text = _LEET_WORD.sub(_unleet, text)
+    return text
+
+
+def to_simplified(text: str) -> str:
+    """Step 6: traditional → simplified Chinese; text without Han characters is returned as is."""
+    if not _HAN_CHAR.search(text):
+        return text
+    converter = _Converter.get()
+    try:
+        return str(converter.convert(text))
+    except UnicodeEncodeError:  # lone surrogates in raw input
+        return str(converter.convert(_SURROGATE.sub("", text)))
+
+
+def _split(match: re.Match[str]) -> str:
+    return SPLITS[match.group()]
+
+
+def _katakana(match: re.Match[str]) -> str:
+    return match.group().translate(_KATAKANA_TABLE)
+
+
+def fold_cjk_lookalikes(text: str) -> str:
+    """Step 7: katakana look-alikes next to Chinese and component splits → the real character."""
+    if not _HAN_CHAR.search(text):
+        return text
+    return _SPLIT.sub(_split, _KATAKANA_RUN.sub(_katakana, text))
+
+
 def collapse(text: str) -> str:
-    """Runs of 3+ identical non-digit characters → one; whitespace → single spaces."""
-    text = _REPEAT.sub(r"\1", text)
-    return _SPACE.sub(" ", text).strip()
+    """Step 8: runs of 3+ identical characters → one (not digits); trim."""
+    if _REPEAT.search(text) is not None:
+        text = _REPEAT.sub(r"\1", text)
+    # collapsing ("a b ccc" → "a b c") and undo_leet ("x y a@1") can leave single letters;
+    # joining them can make a new run of repeats ("s o o o" → "sooo")
+    joined = _SPACED_LETTERS.sub(_join_letters, text)
+    if joined != text:
+        text = _REPEAT.sub(r"\1", joined)
+    return text.strip()
 
 
-def _cjk_spaces(text: str) -> str:
-    # spaces between CJK characters carry no meaning and are a common evasion
-    return re.sub(r"(?<=[\u3400-\u9fff]) +(?=[\u3400-\u9fff])", "", text)
+STEPS: tuple[tuple[str, Callable[[str], str]], ...] = (
+    ("fold_unicode", fold_unicode),
+    ("strip_noise", strip_noise),
+    ("remove_padding", remove_padding),
+    ("join_spaced", join_spaced),
+    ("undo_leet", undo_leet),
+    ("to_simplified", to_simplified),
+    ("fold_cjk_lookalikes", fold_cjk_lookalikes),
+    ("collapse", collapse),
+)
+
+_CACHE: dict[str, str] = {}
+_CACHE_SIZE = 1 << 16
 
 
-@lru_cache(maxsize=65536)
+def normalize_uncached(text: str) -> str:
+    """Run every step of ``STEPS`` (what ``normalize`` does on a cache miss)."""
+    for _, step in STEPS:
+        text = step(text)
+    return text
+
+
 def normalize(text: str) -> str:
-    """The full pipeline (see module docstring); safe on any Unicode input, idempotent."""
-    previous = None
-    current = text
-    # the steps interact (NFKC can expose padding; padding removal can expose repeats);
-    # iterating to a fixed point guarantees idempotence, and almost always stops after 2 rounds
-    for _ in range(4):
-        if current == previous:
-            break
-        previous = current
-        current = strip_noise(current)
-        current = fold_unicode(current)
-        current = to_simplified(current)
-        current = undo_leet(current)
-        current = remove_padding(current)
-        current = _cjk_spaces(collapse(current))
-    return current
+    """The full pipeline (see the module docstring); never raises on a str, idempotent."""
+    out = _CACHE.get(text)
+    if out is None:
+        out = normalize_uncached(text)
+        if len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.clear()  # cheaper than LRU bookkeeping; a full cache refills in milliseconds
+        _CACHE[text] = out
+        _CACHE[out] = out  # normalised text normalises to itself
+    return out
+
+
+def clear_cache() -> None:
+    """Forget cached results (benchmarks use it to measure the pipeline itself)."""
+    _CACHE.clear()

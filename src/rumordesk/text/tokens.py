@@ -1,66 +1,83 @@
-"""Tokens for BM25, character shingles for MinHash, and pinyin keys for homophones."""
+"""Tokens for BM25, character shingles for MinHash, and pinyin keys for homophones.
+
+All three start from ``normalize``, so a post and a claim are compared in one spelling.
+"""
 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
+from rumordesk.text.confusables import CJK_TOKENS
 from rumordesk.text.normalize import normalize
+from rumordesk.text.pinyin import pinyin_key
 
-_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
-_CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
+__all__ = ["STOP_WORDS", "char_shingles", "pinyin_key", "stem", "tokenize"]
+
+_CJK_RUN = re.compile(f"([{CJK_TOKENS}]+)")
+# after normalisation the only punctuation left is a separator inside a number ("9.0", "8:30")
+_WORD = re.compile(r"[^\W_]+(?:[.,:][^\W_]+)*")
 STOP_WORDS = frozenset(
-    "a an and are as at be been but by for from has have he her his i if in into is it its "
-    "me my no not of on or our she so that the their them they this to was we were what when "
-    "which who will with you your".split()
+    """a about after all also am an and any are as at be because been before being but by can
+    could did do does doing during each for from had has have having he her here hers him his
+    how i if in into is it its itself just me more most my no nor not now of on once only or
+    other our ours out over own same she should so some such than that the their theirs them
+    then there these they this those through to too under until up very was we were what when
+    where which while who whom why will with would you your yours""".split()
 )
-_SUFFIXES = ("ingly", "edly", "ing", "ied", "ies", "ed", "es", "ly", "s")
+_VOWELS = frozenset("aeiouy")
+
+
+def _undouble(stem_: str) -> str:
+    """'stopp' → 'stop', 'spreadd' is not a thing, 'fall' stays (l, s and z double in roots)."""
+    if len(stem_) > 3 and stem_[-1] == stem_[-2] and stem_[-1] not in "lsz" + "aeiou":
+        return stem_[:-1]
+    return stem_
 
 
 def stem(word: str) -> str:
-    """A light suffix stripper: enough to match 'vaccines'/'vaccine', 'spreading'/'spread'."""
-    for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: -len(suffix)]
+    """A light English stemmer: plurals, -ed, -ing, -ly and a final -e, so that 'vaccine',
+    'vaccines' and 'vaccinated'/'vaccinate' meet and 'virus'/'viruses' do too."""
+    if len(word) <= 3 or not word.isalpha():
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        word = word[:-3] + "y"
+    elif word.endswith("sses") or word.endswith("xes") or word.endswith("ches"):
+        word = word[:-2]
+    elif word.endswith("ses") and len(word) > 5:
+        word = word[:-1]  # viruses → viruse → virus (final e below)
+    elif word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        word = word[:-1]
+    if word.endswith("ing") and len(word) > 5 and set(word[:-3]) & _VOWELS:
+        word = _undouble(word[:-3])
+    elif word.endswith("ied") and len(word) > 4:
+        word = word[:-3] + "y"
+    elif word.endswith("ed") and len(word) > 5 and set(word[:-2]) & _VOWELS:
+        word = _undouble(word[:-2])
+    elif word.endswith("ly") and len(word) > 5:
+        word = word[:-2]
+    if word.endswith("e") and len(word) > 4:
+        word = word[:-1]
     return word
 
 
 def tokenize(text: str) -> list[str]:
-    """BM25 tokens: stemmed English words without stop words; CJK unigrams and bigrams."""
-    norm = normalize(text)
+    """BM25 tokens: stemmed words without stop words; CJK runs as unigrams plus bigrams."""
     tokens: list[str] = []
-    for word in _WORD.findall(norm):
-        if word not in STOP_WORDS:
-            tokens.append(stem(word))
-    for run in _CJK_RUN.findall(norm):
-        tokens.extend(run)
-        tokens.extend(run[i : i + 2] for i in range(len(run) - 1))
+    for i, part in enumerate(_CJK_RUN.split(normalize(text))):
+        if i % 2:  # a CJK run (split keeps the captured runs at odd positions)
+            tokens.extend(part)
+            tokens.extend(part[j : j + 2] for j in range(len(part) - 1))
+        else:
+            tokens.extend(stem(w) for w in _WORD.findall(part) if w not in STOP_WORDS)
     return tokens
 
 
 def char_shingles(text: str, k: int = 3) -> set[str]:
-    """Character k-shingles of the normalised text with spaces removed."""
+    """Character k-shingles of the normalised text with spaces removed (the whole text when
+    it is shorter than k, nothing when it is empty)."""
+    if k < 1:
+        raise ValueError(f"shingle size must be at least 1, got {k}")
     compact = normalize(text).replace(" ", "")
     if len(compact) <= k:
         return {compact} if compact else set()
     return {compact[i : i + k] for i in range(len(compact) - k + 1)}
-
-
-@lru_cache(maxsize=65536)
-def _pinyin_of(ch: str) -> str:
-    from pypinyin import Style, lazy_pinyin
-
-    return lazy_pinyin(ch, style=Style.NORMAL, errors="default")[0]
-
-
-def pinyin_key(text: str) -> str:
-    """CJK characters → toneless pinyin, Latin kept; spaces removed, so 微信, 威信 and
-    'wei xin' all give 'weixin'."""
-    norm = normalize(text)
-    out = []
-    for ch in norm:
-        if "\u3400" <= ch <= "\u9fff":
-            out.append(_pinyin_of(ch))
-        elif not ch.isspace():
-            out.append(ch)
-    return "".join(out)

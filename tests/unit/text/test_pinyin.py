@@ -1,0 +1,52 @@
+"""Pinyin keys: homophones and pinyin written in Latin letters meet; nothing else is lost."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rumordesk.text.pinyin import is_pinyin, pinyin_of
+from rumordesk.text.tokens import pinyin_key
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_never_raises_on_any_text(text: str) -> None:
+    assert isinstance(pinyin_key(text), str)
+
+
+@pytest.mark.parametrize(
+    "spellings",
+    [
+        ("微信", "威信", "wei xin", "weixin", "微 xin", "WEI XIN"),
+        ("疫苗", "yi miao", "亦苗", "疫 miao"),
+        ("地震", "帝镇", "di zhen"),
+        ("核污染", "he wu ran", "合物染"),
+    ],
+)
+def test_homophones_and_written_pinyin_share_a_key(spellings: tuple[str, ...]) -> None:
+    assert len({pinyin_key(s) for s in spellings}) == 1
+
+
+def test_other_text_and_its_spaces_are_kept() -> None:
+    assert pinyin_key("疫苗 zheng ce, it is bad 2024") == "yimiaozhengceit is bad 2024"
+    assert pinyin_key("10万元RMB") == pinyin_key("10 wan yuan RMB") == "10wanyuanrmb"
+
+
+def test_traditional_and_padded_text_gives_the_same_key() -> None:
+    assert pinyin_key("疫★苗") == pinyin_key("疫苗") == "yimiao"
+    assert pinyin_key("傳播") == pinyin_key("传播") == "chuanbo"
+
+
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [("weixin", True), ("zhongguo", True), ("xian", True), ("hello", False), ("the", False)],
+)
+def test_is_pinyin_splits_words_into_syllables(word: str, expected: bool) -> None:
+    assert is_pinyin(word) is expected
+
+
+def test_pinyin_of_falls_back_to_the_character() -> None:
+    assert pinyin_of("中") == "zhong"
+    assert pinyin_of("\U0002ffff") == "\U0002ffff"
