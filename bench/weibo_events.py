@@ -47,11 +47,18 @@ def parse_date(text: str, original: datetime) -> datetime:
     return original
 
 
+def original_time(value: Any) -> datetime:
+    """CED gives epoch seconds, or for some records Weibo's 'Wed Aug 08 13:25:02 +0800 2012'."""
+    if isinstance(value, int | float) or str(value).isdigit():
+        return datetime.fromtimestamp(int(value), UTC)
+    return datetime.strptime(str(value), "%a %b %d %H:%M:%S %z %Y").astimezone(UTC)
+
+
 def convert(record: dict[str, Any]) -> Iterator[dict[str, Any]]:
     """The events of one CED record, original first, reposts by time."""
     root = record["id"].split("_")[1] if record["id"].count("_") >= 2 else record["id"]
-    created = datetime.fromtimestamp(int(record["time"]), UTC)
-    user = record.get("user") or {}
+    created = original_time(record["time"])
+    user = record.get("user") if isinstance(record.get("user"), dict) else {}
     author = f"author-{record['id']}"
     yield {
         "type": "account",
