@@ -180,13 +180,65 @@ class MatchingService:
         return out
 
     def match_claim(self, claim_id: str, items: Sequence[ContentItem]) -> list[ClaimMatch | None]:
-        """For a stock sweep: each item's match to ``claim_id``, or None."""
+        """For a stock sweep: each item's match to ``claim_id``, or None.
+
+        A sweep looks at every stored post, so full matching of each one is far too slow. A
+        cheap lexical prefilter (character-shingle and pinyin-shingle overlap with the claim's
+        texts) keeps the few posts that could repeat the claim, and only those are matched in
+        full. Paraphrases that share no wording with the claim are left to new posts' matching.
+        """
         self.refresh()
-        results = self.matcher.match_many([to_query(i) for i in items], top_k=10)
-        out: list[ClaimMatch | None] = []
-        for row in results:
+        prefilter = self._claim_prefilter(claim_id)
+        if prefilter is None:
+            return [None] * len(items)
+        keep = [i for i, item in enumerate(items) if item.text and prefilter.could_match(item.text)]
+        out: list[ClaimMatch | None] = [None] * len(items)
+        if not keep:
+            return out
+        results = self.matcher.match_many([to_query(items[i]) for i in keep], top_k=10)
+        for i, row in zip(keep, results, strict=True):
             hit = next(
                 (r for r in row if r.claim_id == claim_id and r.decision != "no_match"), None
             )
-            out.append(to_claim_match(hit) if hit else None)
+            out[i] = to_claim_match(hit) if hit else None
         return out
+
+    def _claim_prefilter(self, claim_id: str) -> ClaimPrefilter | None:
+        with self.desk.sessions() as session:
+            claim = session.get(Claim, claim_id)
+            if claim is None or claim.status == "retracted":
+                return None
+            return ClaimPrefilter([claim.canonical_text, *claim.variants])
+
+
+class ClaimPrefilter:
+    """Could a text repeat one claim? A fast, generous lexical test used by sweeps."""
+
+    def __init__(self, texts: Sequence[str], min_overlap: float = 0.3) -> None:
+        from rumordesk.text.tokens import char_shingles, pinyin_key
+
+        self._shingles = char_shingles
+        self._pinyin = pinyin_key
+        self.min_overlap = min_overlap
+        self.claim_sets = [s for s in (char_shingles(t) for t in texts) if s]
+        self.claim_pinyin = [s for s in (_grams(pinyin_key(t), 4) for t in texts) if s]
+
+    def could_match(self, text: str) -> bool:
+        """True when enough of the claim's (or the text's) shingles are shared."""
+        post = self._shingles(text)
+        if post and _overlaps(post, self.claim_sets, self.min_overlap):
+            return True
+        post_pinyin = _grams(self._pinyin(text), 4)
+        return bool(post_pinyin) and _overlaps(post_pinyin, self.claim_pinyin, self.min_overlap)
+
+
+def _grams(text: str, k: int) -> set[str]:
+    return {text[i : i + k] for i in range(len(text) - k + 1)} if len(text) >= k else set()
+
+
+def _overlaps(post: set[str], claims: Sequence[set[str]], minimum: float) -> bool:
+    for claim in claims:
+        shared = len(post & claim)
+        if shared and shared / min(len(post), len(claim)) >= minimum:
+            return True
+    return False
