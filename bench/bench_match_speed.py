@@ -1,0 +1,174 @@
+"""Matching speed per core: lexical path, full hybrid path and the encoder alone, by library size.
+
+Run:  .venv/bin/python bench/bench_match_speed.py [--sizes 14231 100000 1000000] [--posts 1000]
+Libraries: the 14,231 real CLEF claims, then synthetic claims made by recombining the words of two
+real claims, with embeddings synthesised as a noisy mix of the two real embeddings (1M texts are
+never encoded). Posts: real CLEF tweets (train+dev+devtest), matched in batches of 64 with the
+result cache off, single-threaded (faiss and BLAS pinned to one thread). Reports posts/s for the
+encoder alone, the lexical path and the full path (and full/encoder time ratio), p50/p99 latency
+of one-at-a-time full matches, build time and memory (RSS growth after the build, and the peak).
+The 1M case takes ~10 minutes and ~6 GB peak (inputs included): use ``--sizes`` to skip it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import faiss  # noqa: E402
+import numpy as np  # noqa: E402
+
+from bench.common import DATA, OUT, current_rss_mb, peak_rss_mb, read_jsonl, table  # noqa: E402
+from rumordesk.matching.embedcache import CachedEncoder  # noqa: E402
+from rumordesk.matching.engine import (  # noqa: E402
+    IndexRecord,
+    Matcher,
+    MatchQuery,
+    Thresholds,
+    records_from_claims_jsonl,
+)
+from rumordesk.matching.library import prepare  # noqa: E402
+from rumordesk.matching.semantic import UseEncoder, normalise  # noqa: E402
+
+CLEF = DATA / "clef2022-2a-en"
+
+
+def synthetic(
+    real: list[IndexRecord], vectors: np.ndarray, n: int, seed: int = 3
+) -> tuple[list[IndexRecord], np.ndarray]:
+    """``n`` claims recombined from pairs of real ones, one text each, with mixed embeddings."""
+    rng = np.random.default_rng(seed)
+    words = [r.texts[0].split() for r in real]
+    first_vec = np.cumsum([0] + [len(r.texts) for r in real])[:-1]
+    a = rng.integers(0, len(real), size=n)
+    b = rng.integers(0, len(real), size=n)
+    out_vec = np.empty((n, vectors.shape[1]), dtype=np.float32)
+    records = []
+    for start in range(0, n, 100_000):
+        stop = min(n, start + 100_000)
+        mix = rng.uniform(0.55, 0.9, size=(stop - start, 1)).astype(np.float32)
+        noise = rng.normal(0, 0.02, size=(stop - start, vectors.shape[1])).astype(np.float32)
+        out_vec[start:stop] = normalise(
+            mix * vectors[first_vec[a[start:stop]]]
+            + (1 - mix) * vectors[first_vec[b[start:stop]]]
+            + noise
+        )
+    for i in range(n):
+        wa, wb = words[a[i]], words[b[i]]
+        text = " ".join(wa[: max(1, len(wa) * 2 // 3)] + wb[len(wb) // 2 :])
+        records.append(IndexRecord(f"syn-{i}", None, [text]))
+    return records, out_vec
+
+
+def measure(matcher: Matcher, posts: list[str], semantic: bool) -> float:
+    """Posts per second through ``match_many`` (batches of 64, cache off)."""
+    matcher.semantic = semantic
+    start = time.perf_counter()
+    matcher.match_many([MatchQuery(p) for p in posts], top_k=10)
+    return len(posts) / (time.perf_counter() - start)
+
+
+def main() -> None:
+    """Build each library size, time the paths, print one table."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", type=int, nargs="+", default=[14231, 100_000, 1_000_000])
+    parser.add_argument("--posts", type=int, default=1000)
+    args = parser.parse_args()
+    faiss.omp_set_num_threads(1)
+    tweets = [
+        p["text"]
+        for split in ("train", "dev", "devtest")
+        for p in read_jsonl(CLEF / f"{split}.jsonl.gz")
+    ]
+    posts = list(dict.fromkeys(tweets))[: args.posts]
+    encoder = CachedEncoder(UseEncoder(threads=1), OUT / "clef-embeddings.npz")
+    real = list(records_from_claims_jsonl(CLEF / "claims.jsonl.gz"))
+    real_vecs = encoder.encode([prepare(t).semantic for r in real for t in r.texts])
+    base = UseEncoder(threads=1)
+    batch = [prepare(p).semantic for p in posts]
+    base.encode(batch[:8])  # load the model outside the timing
+    t0 = time.perf_counter()
+    for start in range(0, len(batch), 64):
+        base.encode(batch[start : start + 64])
+    enc_rate = len(batch) / (time.perf_counter() - t0)
+    rows = []
+    for size in args.sizes:
+        if size <= len(real):
+            records = real[:size]
+            vecs = real_vecs[: sum(len(r.texts) for r in records)]
+        else:
+            extra, extra_vecs = synthetic(real, real_vecs, size - len(real))
+            records, vecs = real + extra, np.concatenate([real_vecs, extra_vecs])
+            del extra, extra_vecs
+        gc.collect()
+        before = current_rss_mb()
+        matcher = Matcher(thresholds=Thresholds(0.8, 0.5), encoder=base, cache_size=0)
+        t0 = time.perf_counter()
+        matcher.build(records, vectors=vecs)
+        build_s = time.perf_counter() - t0
+        del vecs, records
+        gc.collect()
+        grown = current_rss_mb() - before
+        lexical = measure(matcher, posts, semantic=False)
+        full = measure(matcher, posts, semantic=True)
+        lat = []
+        for p in posts[:300]:
+            t1 = time.perf_counter()
+            matcher.match(p)
+            lat.append((time.perf_counter() - t1) * 1000)
+        matcher.cache_size = 10_000
+        matcher.match(posts[0])
+        t1 = time.perf_counter()
+        for _ in range(1000):
+            matcher.match(posts[0])
+        cached = 1000 / (time.perf_counter() - t1)
+        per_million = 1e6 / size
+        rows.append(
+            [
+                f"{size:,}",
+                matcher.library.vectors.kind,
+                f"{enc_rate:.0f}",
+                f"{lexical:.0f}",
+                f"{full:.0f}",
+                f"{enc_rate / full:.2f}x",
+                f"{np.percentile(lat, 50):.1f}",
+                f"{np.percentile(lat, 99):.1f}",
+                f"{cached:.0f}",
+                f"{build_s * per_million / 60:.1f}",
+                f"{grown * per_million / 1024:.2f}",
+                f"{peak_rss_mb() / 1024:.1f}",
+            ]
+        )
+        print(rows[-1], flush=True)
+        del matcher
+        gc.collect()
+    print(
+        table(
+            [
+                "claims",
+                "vectors",
+                "encoder posts/s",
+                "lexical posts/s",
+                "full posts/s",
+                "full/encoder time",
+                "p50 ms",
+                "p99 ms",
+                "cache-hit posts/s",
+                "build min per 1M",
+                "index GB per 1M (RSS growth)",
+                "peak RSS GB",
+            ],
+            rows,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Matching engine: finds the library claims a post, comment, query or image repeats."""

@@ -1,0 +1,378 @@
+"""The matching engine: finds the library claims a post, comment, query or image repeats.
+
+1. Prepare: normalise the text once (evasion-robust), tokenise and shingle it.
+2. Cache: a repeated text (most copy-paste rumours) is answered from an LRU cache keyed by the
+   hash of its normalised form; the cache is dropped whenever the index version changes.
+3. Lexical and rules: BM25 top-k, MinHash LSH (text and pinyin), exact containment, keywords, PDQ.
+4. Semantic: texts of at least ``MIN_SEMANTIC_CHARS`` normalised characters are embedded in
+   batches and searched in the vector index.
+5. Fuse: the union of all candidates is described by one feature vector per claim and scored by
+   the learned re-ranker, calibrated to a probability; an image hit scores ``1 - d/256``.
+6. Decide: thresholds from the policy turn scores into match/review/no_match (unconfirmed claims
+   at most review); results carry per-layer evidence.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import orjson
+from tqdm import tqdm
+
+from rumordesk.matching.features import MIN_SEMANTIC_CHARS, Candidates, candidates, without
+from rumordesk.matching.image import pdq_hash
+from rumordesk.matching.library import Library, Prepared, Signals, prepare
+from rumordesk.matching.records import (
+    IndexRecord,
+    LayerEvidence,
+    MatchQuery,
+    MatchResult,
+    Thresholds,
+    records_from_claims_jsonl,
+)
+from rumordesk.matching.reranker import FEATURES_HYBRID, FEATURES_LEXICAL, Reranker
+from rumordesk.matching.semantic import F32, Encoder, UseEncoder
+
+__all__ = [
+    "IndexRecord",
+    "MatchQuery",
+    "MatchResult",
+    "Matcher",
+    "Thresholds",
+    "records_from_claims_jsonl",
+    "LayerEvidence",
+]
+
+_LEXICAL_COLS = [FEATURES_HYBRID.index(f) for f in FEATURES_LEXICAL]
+
+
+class Matcher:
+    """A hybrid claim index with calibrated, explained matches; safe to share read-only."""
+
+    def __init__(
+        self,
+        *,
+        thresholds: Thresholds,
+        encoder: Encoder | None = None,
+        semantic: bool = True,
+        reranker: Reranker | bool | None = None,
+        bm25_k: int = 50,
+        semantic_k: int = 50,
+        cache_size: int = 50_000,
+        batch_size: int = 64,
+        flat_max: int | None = None,
+    ) -> None:
+        self.thresholds = thresholds
+        self.semantic = semantic
+        self._encoder = encoder
+        self._reranker = reranker  # False: never needed (training only featurises)
+        self.bm25_k, self.semantic_k, self.batch_size = bm25_k, semantic_k, batch_size
+        self.cache_size = cache_size
+        self._flat_max = flat_max
+        self._records: dict[str, IndexRecord] = {}
+        self._base: list[IndexRecord] = []
+        self._ops: list[tuple[str, IndexRecord | str]] = []
+        self._cache: OrderedDict[tuple[str, int], list[MatchResult]] = OrderedDict()
+        self.cache_hits = 0
+        self._epoch = uuid.uuid4().hex[:12]
+        self._mutations = 0
+        self.library = self._new_library()
+
+    # -- state ------------------------------------------------------------------------------
+    @property
+    def encoder(self) -> Encoder:
+        """The sentence encoder (the default one is created on first use)."""
+        if self._encoder is None:
+            self._encoder = UseEncoder(threads=1)
+        return self._encoder
+
+    def _new_library(self) -> Library:
+        dim = self._encoder.dim if self._encoder is not None else 512
+        return Library(dim=dim, flat_max=self._flat_max)
+
+    @property
+    def reranker(self) -> Reranker:
+        """The fusion model (the shipped one unless another was given)."""
+        if not isinstance(self._reranker, Reranker):
+            self._reranker = Reranker.load()
+        return self._reranker
+
+    @property
+    def version(self) -> str:
+        """Changes on every mutation; lets replicas detect that they are stale."""
+        return f"{self._epoch}.{self._mutations}"
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def _touched(self) -> None:
+        self._mutations += 1
+        self._cache.clear()
+
+    def _embed(self, texts: list[str], progress: bool = False) -> F32:
+        dim = self.library.vectors.dim
+        if not self.semantic or not texts:
+            return np.zeros((len(texts), dim), dtype=np.float32)
+        parts = []
+        steps = range(0, len(texts), 256)
+        for start in tqdm(steps, desc="embedding claims", disable=not progress):
+            parts.append(self.encoder.encode(texts[start : start + 256]))
+        return np.concatenate(parts).astype(np.float32)
+
+    # -- mutation -----------------------------------------------------------------------------
+    def build(
+        self, records: Iterable[IndexRecord], progress: bool = False, *, vectors: F32 | None = None
+    ) -> None:
+        """Index the whole library from scratch (``vectors``: precomputed, one per text)."""
+        unique: dict[str, IndexRecord] = {}
+        for record in records:
+            unique[record.claim_id] = record
+        recs = list(unique.values())
+        preps = [
+            [prepare(t) for t in r.texts]
+            for r in tqdm(recs, desc="preparing claims", disable=not progress)
+        ]
+        if vectors is None:
+            vectors = self._embed([p.semantic for ps in preps for p in ps], progress)
+        self.library = self._new_library()
+        self.library.build(recs, preps, vectors)
+        self._records = unique
+        self._base, self._ops = recs, []
+        self._epoch = uuid.uuid4().hex[:12]
+        self._mutations = 0
+        self._cache.clear()
+
+    def upsert(self, record: IndexRecord) -> None:
+        """Add or replace one claim without a rebuild."""
+        self._add(record, None)
+        self._touched()
+
+    def _add(self, record: IndexRecord, vectors: F32 | None) -> None:
+        preps = [prepare(t) for t in record.texts]
+        if vectors is None:
+            vectors = self._embed([p.semantic for p in preps])
+        self.library.add(record, preps, vectors)
+        self._records[record.claim_id] = record
+        self._ops.append(("add", record))
+
+    def remove(self, claim_id: str) -> None:
+        """Remove one claim (a no-op if it is not indexed)."""
+        if self.library.remove(claim_id):
+            self._records.pop(claim_id, None)
+            self._ops.append(("remove", claim_id))
+            self._touched()
+
+    # -- matching -----------------------------------------------------------------------------
+    def match(
+        self,
+        text: str | None,
+        *,
+        image_path: str | None = None,
+        lang: str | None = None,
+        top_k: int = 10,
+    ) -> list[MatchResult]:
+        """Claims that ``text`` and/or the image repeat, best first."""
+        return self.match_many(
+            [MatchQuery(text=text, image_path=image_path, lang=lang)], top_k=top_k
+        )[0]
+
+    def match_many(
+        self, items: Sequence[MatchQuery], top_k: int = 10, progress: bool = False
+    ) -> list[list[MatchResult]]:
+        """Match a batch (texts are embedded together, which is much faster than one by one)."""
+        out: list[list[MatchResult]] = [[] for _ in items]
+        steps = range(0, len(items), self.batch_size)
+        for start in tqdm(steps, desc="matching", disable=not progress):
+            chunk = items[start : start + self.batch_size]
+            for offset, result in enumerate(self._match_chunk(chunk, top_k)):
+                out[start + offset] = result
+        return out
+
+    def _match_chunk(self, items: Sequence[MatchQuery], top_k: int) -> list[list[MatchResult]]:
+        results: list[list[MatchResult] | None] = [None] * len(items)
+        todo: list[int] = []
+        preps: list[Prepared] = []
+        keys: list[tuple[str, int] | None] = []
+        for i, item in enumerate(items):
+            prep = prepare(item.text or "")
+            key = (
+                None
+                if item.image_path
+                else (hashlib.blake2b(prep.norm.encode("utf-8"), digest_size=16).hexdigest(), top_k)
+            )
+            cached = self._cache.get(key) if key else None
+            if cached is not None and key is not None:
+                self._cache.move_to_end(key)
+                self.cache_hits += 1
+                results[i] = [
+                    MatchResult(r.claim_id, r.external_id, r.score, r.decision, dict(r.layers))
+                    for r in cached
+                ]
+                continue
+            todo.append(i)
+            preps.append(prep)
+            keys.append(key)
+        for i, result in zip(todo, self._score(items, todo, preps, top_k), strict=True):
+            results[i] = result
+        for key, i in zip(keys, todo, strict=True):
+            if key is not None:
+                self._cache[key] = results[i] or []
+                if len(self._cache) > self.cache_size:
+                    self._cache.popitem(last=False)
+        return [r or [] for r in results]
+
+    def featurise(
+        self, items: Sequence[MatchQuery], exclude: Sequence[set[str]] | None = None
+    ) -> list[Candidates]:
+        """Candidates with features for each item (for training and explanation).
+
+        With ``exclude``, item i is described as if the claims ``exclude[i]`` were not indexed.
+        """
+        preps = [prepare(item.text or "") for item in items]
+        sigs = self._signals(items, list(range(len(items))), preps)
+        out = []
+        for i, (s, q) in enumerate(sigs):
+            if exclude is not None and exclude[i]:
+                rows = {self.library.row_of[c] for c in exclude[i] if c in self.library.row_of}
+                s = without(s, rows)
+            out.append(candidates(self.library, s, q))
+        return out
+
+    def _signals(
+        self, items: Sequence[MatchQuery], todo: list[int], preps: list[Prepared]
+    ) -> list[tuple[Signals, F32 | None]]:
+        sigs = []
+        for i, prep in zip(todo, preps, strict=True):
+            image = items[i].image_path
+            sigs.append(
+                self.library.signals(
+                    prep, bm25_k=self.bm25_k, image_hash=pdq_hash(image)[0] if image else None
+                )
+            )
+        qvecs: list[F32 | None] = [None] * len(sigs)
+        semantic = [j for j, p in enumerate(preps) if len(p.norm) >= MIN_SEMANTIC_CHARS]
+        if self.semantic and semantic and len(self.library.vectors):
+            vecs = self.encoder.encode([preps[j].semantic for j in semantic])
+            rows, sims = self.library.vectors.search(vecs, self.semantic_k)
+            for n, j in enumerate(semantic):
+                qvecs[j] = vecs[n]
+                self.library.add_semantic(sigs[j], rows[n], sims[n])
+        return list(zip(sigs, qvecs, strict=True))
+
+    def _score(
+        self, items: Sequence[MatchQuery], todo: list[int], preps: list[Prepared], top_k: int
+    ) -> list[list[MatchResult]]:
+        out: list[list[MatchResult]] = []
+        lib = self.library
+        for sig, qvec in self._signals(items, todo, preps):
+            cand = candidates(lib, sig, qvec)
+            if not cand.rows:
+                out.append([])
+                continue
+            model = self.reranker.hybrid if qvec is not None else self.reranker.lexical
+            x = cand.x if qvec is not None else cand.x[:, _LEXICAL_COLS]
+            raw = model.raw(x)
+            scores = np.maximum(model.calibrate(raw), cand.image_score)
+            # calibration is a step function: ties are broken by the uncalibrated score
+            order = np.lexsort((-raw, -scores))[:top_k]
+            row_results = []
+            for i in order.tolist():
+                r = cand.rows[i]
+                score = float(scores[i])
+                row_results.append(
+                    MatchResult(
+                        claim_id=lib.claim_ids[r],
+                        external_id=lib.external_ids[r],
+                        score=score,
+                        decision=self.thresholds.decide(score, confirmed=lib.confirmed[r]),
+                        layers=cand.evidence[i],
+                    )
+                )
+            out.append(row_results)
+        return out
+
+    # -- persistence ----------------------------------------------------------------------------
+    def save(self, directory: Path) -> None:
+        """Write the last build's records, the live changes since, and every text vector.
+
+        ``load`` replays the same steps, so the loaded index answers exactly like this one
+        (for the exact vector index; the IVF-SQ8 index is retrained from decoded vectors). When
+        the change log has grown past a tenth of the library it is folded into a fresh build
+        first, which keeps files and load time bounded.
+        """
+        if len(self._ops) > max(1000, len(self._base) // 10):
+            self.build(list(self._records.values()), vectors=self._live_vectors())
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        lib = self.library
+        np.save(
+            directory / "vectors.npy",
+            lib.vectors.vectors(np.arange(len(lib.vectors), dtype=np.int64)),
+        )
+        with open(directory / "records.jsonl", "wb") as stream:
+            for record in self._base:
+                stream.write(orjson.dumps(record.to_dict()) + b"\n")
+        with open(directory / "changes.jsonl", "wb") as stream:
+            for op, arg in self._ops:
+                body = arg.to_dict() if isinstance(arg, IndexRecord) else arg
+                stream.write(orjson.dumps({"op": op, "arg": body}) + b"\n")
+        meta = {
+            "format": "rumordesk-index/1",
+            "version": self.version,
+            "claims": len(self),
+            "semantic": self.semantic,
+            "vector_index": lib.vectors.kind,
+        }
+        (directory / "index.json").write_text(json.dumps(meta))
+
+    def _live_vectors(self) -> F32:
+        lib = self.library
+        rows = [t for r in (lib.row_of[c] for c in self._records) for t in lib.texts_of[r]]
+        return lib.vectors.vectors(np.asarray(rows, dtype=np.int64))
+
+    @classmethod
+    def load(
+        cls,
+        directory: Path,
+        thresholds: Thresholds,
+        encoder: Encoder | None = None,
+        **settings: Any,
+    ) -> Matcher:
+        """Read an index written by ``save`` (no text is re-encoded)."""
+        directory = Path(directory)
+        meta = json.loads((directory / "index.json").read_text())
+        if meta.get("format") != "rumordesk-index/1":
+            raise ValueError(f"{directory}: not a rumordesk match index")
+        matcher = cls(
+            thresholds=thresholds,
+            encoder=encoder,
+            semantic=bool(meta.get("semantic", True)),
+            **settings,
+        )
+        with open(directory / "records.jsonl", "rb") as stream:
+            base = [IndexRecord.from_dict(orjson.loads(line)) for line in stream if line.strip()]
+        vectors = np.load(directory / "vectors.npy")
+        used = sum(len(r.texts) for r in base)
+        matcher.build(base, vectors=vectors[:used])
+        with open(directory / "changes.jsonl", "rb") as stream:
+            for line in stream:
+                if not line.strip():
+                    continue
+                change = orjson.loads(line)
+                if change["op"] == "add":
+                    record = IndexRecord.from_dict(change["arg"])
+                    matcher._add(record, vectors[used : used + len(record.texts)])
+                    used += len(record.texts)
+                else:
+                    matcher.remove(change["arg"])
+        epoch, _, mutations = str(meta["version"]).partition(".")
+        matcher._epoch, matcher._mutations = epoch, int(mutations or 0)
+        matcher._cache.clear()
+        return matcher

@@ -1,0 +1,228 @@
+"""The layered index of the claim library: one row per claim, one text row per claim text.
+
+1. Add: a claim gets a claim row; each of its texts is normalised once and gets a text row in the
+   exact-containment, MinHash (text and pinyin) and vector layers; its tokens form one BM25 document
+   (row = claim row); its keywords go to the Aho-Corasick layer; its image hashes to the PDQ layer.
+2. Remove: the claim row is tombstoned; every layer's hits are filtered through ``alive``.
+3. Signals: one query's raw evidence from every layer, keyed by claim row, for the re-ranker.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from rumordesk.matching.bm25 import BM25Index
+from rumordesk.matching.image import ImageIndex
+from rumordesk.matching.minhash import MinHashIndex
+from rumordesk.matching.records import IndexRecord
+from rumordesk.matching.rules import ExactIndex, KeywordIndex
+from rumordesk.matching.semantic import F32, VectorIndex
+from rumordesk.text.normalize import normalize, strip_noise, to_simplified
+from rumordesk.text.tokens import char_shingles, pinyin_key, tokenize
+
+SHINGLE = 3
+PINYIN_SHINGLE = 5
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A text as every layer sees it (computed once per text)."""
+
+    norm: str
+    semantic: str
+    tokens: list[str]
+    shingles: frozenset[str]
+    pinyin: frozenset[str]
+
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufe00-\ufe0f\ufeff]")
+
+
+_TAG = re.compile(r"[#@]([A-Za-z][A-Za-z0-9_]{1,40})")
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+
+
+def expand_tags(text: str) -> str:
+    """Latin hashtags and @handles become words ("#RedFort" -> "Red Fort", "@FoxNews" ->
+    "Fox News"): they often name the very thing a claim is about."""
+    return _TAG.sub(lambda m: " " + _CAMEL.sub(" ", m.group(1)).replace("_", " ") + " ", text)
+
+
+def semantic_form(text: str) -> str:
+    """What the encoder sees: links and mentions dropped, Unicode folded, but case and
+    punctuation kept (the encoder reads them; the lexical layers do not)."""
+    text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", strip_noise(text)))
+    return " ".join(to_simplified(text).split())
+
+
+def prepare(text: str) -> Prepared:
+    """Normalise, tokenise and shingle a text (the pinyin form only for Chinese text)."""
+    text = expand_tags(text)
+    norm = normalize(text)
+    shingles = frozenset(char_shingles(norm, k=SHINGLE))
+    pinyin: frozenset[str] = frozenset()
+    if _CJK.search(norm):
+        pinyin = frozenset(char_shingles(pinyin_key(norm), k=PINYIN_SHINGLE))
+    return Prepared(
+        norm=norm,
+        semantic=semantic_form(text),
+        tokens=tokenize(norm),
+        shingles=shingles,
+        pinyin=pinyin,
+    )
+
+
+@dataclass
+class Signals:
+    """Everything the layers found for one query, keyed by claim row."""
+
+    prepared: Prepared
+    bm25: dict[int, tuple[float, int]] = field(default_factory=dict)  # row -> (score, rank)
+    bm25_top: float = 0.0
+    lsh: set[int] = field(default_factory=set)
+    exact: dict[int, list[tuple[int, int, int]]] = field(default_factory=dict)  # text, span
+    keywords: dict[int, list[tuple[str, int, int]]] = field(default_factory=dict)
+    images: dict[int, tuple[int, str]] = field(default_factory=dict)  # row -> (distance, hash)
+    cos: dict[int, tuple[float, int]] = field(default_factory=dict)  # row -> (cosine, text row)
+    minhash_sig: npt.NDArray[np.uint32] | None = None
+    pinyin_sig: npt.NDArray[np.uint32] | None = None
+
+
+class Library:
+    """Claim rows and text rows over all layers; knows nothing about scoring."""
+
+    def __init__(
+        self, *, dim: int, num_perm: int = 64, bands: int = 32, flat_max: int | None = None
+    ) -> None:
+        self.claim_ids: list[str] = []
+        self.external_ids: list[str | None] = []
+        self.confirmed: list[bool] = []
+        self.keywords: list[list[str]] = []
+        self.alive: list[bool] = []
+        self.row_of: dict[str, int] = {}
+        self.texts_of: list[list[int]] = []
+        self.text_owner: list[int] = []
+        self.text_len: list[int] = []
+        self.exact = ExactIndex()
+        self.minhash = MinHashIndex(num_perm=num_perm, bands=bands)
+        self.pinyin = MinHashIndex(num_perm=num_perm, bands=bands, seed=11)
+        self.bm25 = BM25Index()
+        self.kw = KeywordIndex()
+        self.images = ImageIndex()
+        self.vectors = VectorIndex(dim) if flat_max is None else VectorIndex(dim, flat_max=flat_max)
+
+    def __len__(self) -> int:
+        return len(self.row_of)
+
+    def _register(self, record: IndexRecord, preps: Sequence[Prepared]) -> int:
+        row = len(self.claim_ids)
+        self.claim_ids.append(record.claim_id)
+        self.external_ids.append(record.external_id)
+        self.confirmed.append(record.confirmed)
+        self.alive.append(True)
+        self.row_of[record.claim_id] = row
+        words = sorted({normalize(k) for k in record.keywords if k.strip()} - {""})
+        self.keywords.append(words)
+        self.kw.add(row, words)
+        first = len(self.text_owner)
+        self.texts_of.append(list(range(first, first + len(preps))))
+        self.text_owner.extend([row] * len(preps))
+        self.text_len.extend(len(p.norm) for p in preps)
+        self.images.add(row, record.image_hashes)
+        return row
+
+    def build(
+        self, records: Sequence[IndexRecord], preps: Sequence[Sequence[Prepared]], vectors: F32
+    ) -> None:
+        """Index all claims at once (``vectors``: one row per text, in record order)."""
+        docs = []
+        for record, p in zip(records, preps, strict=True):
+            self._register(record, p)
+            docs.append([t for x in p for t in x.tokens])
+        flat = [x for p in preps for x in p]
+        self.exact.build([x.norm for x in flat])
+        for index, attr in ((self.minhash, "shingles"), (self.pinyin, "pinyin")):
+            sets = [getattr(x, attr) for x in flat]
+            sigs = (
+                np.stack([index.signature(s) for s in sets])
+                if sets
+                else np.empty((0, index.num_perm), dtype=np.uint32)
+            )
+            index.add_many(sigs, np.asarray([len(s) for s in sets], dtype=np.int64))
+        self.bm25.build(docs)
+        self.vectors.build(vectors)
+
+    def add(self, record: IndexRecord, preps: Sequence[Prepared], vectors: F32) -> int:
+        """Index one claim live (an existing claim with the same id is removed first)."""
+        self.remove(record.claim_id)
+        row = self._register(record, preps)
+        for p in preps:
+            self.exact.add(p.norm)
+            self.minhash.add(self.minhash.signature(p.shingles), len(p.shingles))
+            self.pinyin.add(self.pinyin.signature(p.pinyin), len(p.pinyin))
+        bm25_row = self.bm25.add([t for p in preps for t in p.tokens])
+        assert bm25_row == row, "BM25 rows must follow claim rows"
+        if len(preps):
+            self.vectors.add(vectors)
+        return row
+
+    def remove(self, claim_id: str) -> bool:
+        """Tombstone a claim; returns whether it was present."""
+        row = self.row_of.pop(claim_id, None)
+        if row is None:
+            return False
+        self.alive[row] = False
+        self.kw.discard(row, self.keywords[row])
+        self.bm25.remove(row)
+        return True
+
+    # -- querying ------------------------------------------------------------------------------
+    def signals(
+        self, prep: Prepared, *, bm25_k: int = 50, image_hash: str | None = None
+    ) -> Signals:
+        """Lexical, rule and image evidence for one prepared query (semantic is added later)."""
+        sig = Signals(prepared=prep)
+        alive = self.alive
+        rows, scores = self.bm25.search(prep.tokens, k=bm25_k)
+        for rank, (r, s) in enumerate(zip(rows.tolist(), scores.tolist(), strict=True)):
+            sig.bm25[r] = (s, rank)
+        sig.bm25_top = float(scores[0]) if scores.size else 0.0
+        for index, shingles, name in (
+            (self.minhash, prep.shingles, "minhash_sig"),
+            (self.pinyin, prep.pinyin, "pinyin_sig"),
+        ):
+            if shingles:
+                signature = index.signature(shingles)
+                setattr(sig, name, signature)
+                text_rows, _, _ = index.query(signature, len(shingles), min_jaccard=0.2)
+                sig.lsh.update(self.text_owner[t] for t in text_rows.tolist())
+        for hit in self.exact.find(prep.norm):
+            owner = self.text_owner[hit.item]
+            sig.exact.setdefault(owner, []).append((hit.item, hit.start, hit.end))
+        sig.keywords = self.kw.find(prep.norm)
+        if image_hash:
+            for owner, dist, h in self.images.search(image_hash):
+                best = sig.images.get(owner)
+                if best is None or dist < best[0]:
+                    sig.images[owner] = (dist, h)
+        sig.lsh = {r for r in sig.lsh if alive[r]}
+        sig.exact = {r: v for r, v in sig.exact.items() if alive[r]}
+        sig.keywords = {r: v for r, v in sig.keywords.items() if alive[r]}
+        sig.images = {r: v for r, v in sig.images.items() if alive[r]}
+        return sig
+
+    def add_semantic(self, sig: Signals, rows: npt.NDArray[np.int64], sims: F32) -> None:
+        """Fold one query's vector-search hits (text rows) into its signals, best per claim."""
+        for t, s in zip(rows.tolist(), sims.tolist(), strict=True):
+            if t < 0:
+                continue
+            owner = self.text_owner[t]
+            if self.alive[owner] and (owner not in sig.cos or s > sig.cos[owner][0]):
+                sig.cos[owner] = (s, t)

@@ -1,0 +1,141 @@
+"""Lexical near-duplicates: MinHash signatures over character shingles, banded into LSH buckets.
+
+1. Hash: each shingle gets a stable 32-bit id (CRC-32, never Python's salted ``hash``).
+2. Sign: ``num_perm`` multiply-shift hash functions applied to all ids at once; the minimum per
+   function is the signature (uint32, so 64 functions = 256 bytes per text).
+3. Band: the signature is cut into ``bands`` bands; each band hashes to one uint64 bucket key.
+4. Query: rows sharing any band key are candidates; their Jaccard similarity is estimated as the
+   share of equal signature positions, and containment (how much of the claim is in the post) is
+   derived from it and the two shingle-set sizes.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterable
+
+import numpy as np
+import numpy.typing as npt
+
+from rumordesk.matching.buckets import HashBuckets
+
+U32 = npt.NDArray[np.uint32]
+U64 = npt.NDArray[np.uint64]
+EMPTY = np.uint32(0xFFFFFFFF)
+
+
+class MinHashIndex:
+    """A compact MinHash LSH index over shingle sets, one row per indexed text."""
+
+    def __init__(self, *, num_perm: int = 64, bands: int = 32, seed: int = 7) -> None:
+        if num_perm % bands:
+            raise ValueError("num_perm must be a multiple of bands")
+        rng = np.random.default_rng(seed)
+        self.num_perm, self.bands, self.rows_per_band = num_perm, bands, num_perm // bands
+        self._a = rng.integers(1, 2**63, size=num_perm, dtype=np.uint64) | np.uint64(1)
+        self._b = rng.integers(0, 2**63, size=num_perm, dtype=np.uint64)
+        self._mix = rng.integers(
+            1, 2**63, size=(bands, self.rows_per_band), dtype=np.uint64
+        ) | np.uint64(1)
+        self._salt = rng.integers(0, 2**63, size=bands, dtype=np.uint64)
+        self.signatures: U32 = np.empty((0, num_perm), dtype=np.uint32)
+        self.sizes: npt.NDArray[np.uint16] = np.empty(0, dtype=np.uint16)
+        self._n = 0
+        self.buckets = HashBuckets()
+
+    def __len__(self) -> int:
+        return self._n
+
+    @property
+    def nbytes(self) -> int:
+        """Memory of signatures, sizes and buckets."""
+        return int(
+            self.signatures[: self._n].nbytes + self.sizes[: self._n].nbytes + self.buckets.nbytes
+        )
+
+    def signature(self, shingles: Iterable[str]) -> U32:
+        """The MinHash signature of a shingle set (all ``EMPTY`` for an empty set)."""
+        ids = np.fromiter({zlib.crc32(s.encode("utf-8")) for s in shingles}, dtype=np.uint64)
+        if ids.size == 0:
+            return np.full(self.num_perm, EMPTY, dtype=np.uint32)
+        hashed = (ids[:, None] * self._a[None, :] + self._b[None, :]) >> np.uint64(32)
+        out: U32 = hashed.min(axis=0).astype(np.uint32)
+        return out
+
+    def band_keys(self, signatures: U32) -> U64:
+        """Bucket keys, shape (n, bands), for signatures of shape (n, num_perm)."""
+        sig = signatures.reshape(-1, self.bands, self.rows_per_band).astype(np.uint64)
+        keys: U64 = (sig * self._mix[None]).sum(axis=2, dtype=np.uint64) ^ self._salt[None]
+        return keys
+
+    def _grow(self, extra: int) -> None:
+        need = self._n + extra
+        if need <= self.signatures.shape[0]:
+            return
+        cap = max(need, 2 * self.signatures.shape[0], 1024)
+        sig = np.empty((cap, self.num_perm), dtype=np.uint32)
+        sig[: self._n] = self.signatures[: self._n]
+        sizes = np.zeros(cap, dtype=np.uint16)
+        sizes[: self._n] = self.sizes[: self._n]
+        self.signatures, self.sizes = sig, sizes
+
+    def add_many(self, signatures: U32, sizes: npt.NDArray[np.integer]) -> None:
+        """Bulk-add rows (used by ``build``); rebuilds the sorted buckets once."""
+        n = signatures.shape[0]
+        self._grow(n)
+        self.signatures[self._n : self._n + n] = signatures
+        self.sizes[self._n : self._n + n] = np.minimum(sizes, 65535)
+        self._n += n
+        self._reband()
+
+    def add(self, signature: U32, size: int) -> int:
+        """Add one row live; returns its row number."""
+        self._grow(1)
+        row = self._n
+        self.signatures[row] = signature
+        self.sizes[row] = min(size, 65535)
+        self._n += 1
+        if size:
+            self.buckets.add(self.band_keys(signature[None])[0], row)
+        return row
+
+    def _reband(self) -> None:
+        sig = self.signatures[: self._n]
+        keys = self.band_keys(sig)
+        rows = np.repeat(np.arange(self._n, dtype=np.uint32), self.bands)
+        valid = np.repeat(self.sizes[: self._n] > 0, self.bands)
+        self.buckets.bulk_load(keys.reshape(-1)[valid], rows[valid])
+
+    def query(
+        self, signature: U32, size: int, *, min_jaccard: float = 0.15
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+        """Rows sharing a band, with estimated Jaccard and containment (claim in query)."""
+        empty = (np.empty(0, np.int64), np.empty(0, np.float32), np.empty(0, np.float32))
+        if size == 0 or self._n == 0:
+            return empty
+        rows = np.unique(self.buckets.lookup(self.band_keys(signature[None])[0])).astype(np.int64)
+        if rows.size == 0:
+            return empty
+        jac = (self.signatures[rows] == signature[None]).mean(axis=1).astype(np.float32)
+        keep = jac >= min_jaccard
+        rows, jac = rows[keep], jac[keep]
+        return rows, jac, containment(jac, self.sizes[rows].astype(np.float32), float(size))
+
+    def estimate(
+        self, signature: U32, size: int, rows: npt.NDArray[np.int64]
+    ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+        """Estimated Jaccard and containment of given rows against a query signature."""
+        if rows.size == 0 or size == 0:
+            z = np.zeros(rows.size, dtype=np.float32)
+            return z, z.copy()
+        jac = (self.signatures[rows] == signature[None]).mean(axis=1).astype(np.float32)
+        return jac, containment(jac, self.sizes[rows].astype(np.float32), float(size))
+
+
+def containment(
+    jac: npt.NDArray[np.float32], claim_sizes: npt.NDArray[np.float32], query_size: float
+) -> npt.NDArray[np.float32]:
+    """|claim ∩ query| / |claim| from Jaccard: the intersection is J(|A|+|B|)/(1+J)."""
+    inter = jac * (claim_sizes + query_size) / (1.0 + jac)
+    out: npt.NDArray[np.float32] = np.clip(inter / np.maximum(claim_sizes, 1.0), 0.0, 1.0)
+    return out.astype(np.float32)

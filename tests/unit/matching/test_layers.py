@@ -1,0 +1,126 @@
+"""Each index layer on its own, on tiny hand-made inputs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from rumordesk.matching.bm25 import BM25Index
+from rumordesk.matching.buckets import HashBuckets
+from rumordesk.matching.image import ImageIndex, pdq_hash
+from rumordesk.matching.minhash import MinHashIndex
+from rumordesk.matching.rules import ExactIndex, KeywordIndex
+from rumordesk.matching.semantic import VectorIndex, normalise
+
+
+def shingles(text: str, k: int = 3) -> set[str]:
+    return {text[i : i + k] for i in range(len(text) - k + 1)}
+
+
+def test_buckets_find_bulk_and_live_rows() -> None:
+    b = HashBuckets()
+    b.bulk_load(np.array([5, 1, 5], dtype=np.uint64), np.array([0, 1, 2], dtype=np.uint32))
+    b.add(np.array([9, 5], dtype=np.uint64), 3)
+    assert sorted(b.lookup(np.array([5], dtype=np.uint64)).tolist()) == [0, 2, 3]
+    assert b.lookup(np.array([7], dtype=np.uint64)).size == 0
+    b.compact()
+    assert sorted(b.lookup(np.array([9, 1], dtype=np.uint64)).tolist()) == [1, 3]
+
+
+def test_minhash_estimates_jaccard_and_finds_near_duplicates() -> None:
+    index = MinHashIndex(num_perm=128, bands=32)
+    texts = ["the quick brown fox jumps over the lazy dog", "completely unrelated words here"]
+    sets = [shingles(t) for t in texts]
+    index.add_many(np.stack([index.signature(s) for s in sets]), np.array([len(s) for s in sets]))
+    near = shingles("the quick brown fox jumped over the lazy dog!")
+    rows, jac, cont = index.query(index.signature(near), len(near))
+    assert rows.tolist() == [0]
+    true = len(near & sets[0]) / len(near | sets[0])
+    assert abs(float(jac[0]) - true) < 0.15
+    assert 0.0 <= float(cont[0]) <= 1.0
+    live = index.add(index.signature(near), len(near))
+    rows, _, _ = index.query(index.signature(near), len(near))
+    assert live in rows.tolist()
+
+
+def test_minhash_signature_is_deterministic_across_instances() -> None:
+    s = shingles("a stable hash, never Python's salted hash()")
+    assert np.array_equal(MinHashIndex().signature(s), MinHashIndex().signature(s))
+
+
+def test_exact_index_reports_verbatim_spans() -> None:
+    index = ExactIndex()
+    index.build(["drinking bleach cures covid", "short", "明天本市将发生8级大地震"])
+    post = "wow: drinking bleach cures covid!!! 还有明天本市将发生8级大地震"
+    hits = {h.item: (h.start, h.end) for h in index.find(post)}
+    assert post[slice(*hits[0])] == "drinking bleach cures covid"
+    assert post[slice(*hits[2])] == "明天本市将发生8级大地震"
+    assert 1 not in hits  # shorter than the minimum
+    assert index.find("drinking bleach cures cold") == []
+    row = index.add("a newly confirmed claim text")
+    assert [h.item for h in index.find("see: a newly confirmed claim text")] == [row]
+
+
+def test_keyword_index_maps_hits_to_claims_and_forgets() -> None:
+    index = KeywordIndex()
+    index.add(0, ["5g", "virus"])
+    index.add(1, ["virus"])
+    found = index.find("5g spreads the virus")
+    assert sorted(found) == [0, 1]
+    assert {w for w, _, _ in found[0]} == {"5g", "virus"}
+    index.discard(0, ["5g", "virus"])
+    assert sorted(index.find("5g spreads the virus")) == [1]
+
+
+def test_bm25_live_add_and_remove_without_rebuild() -> None:
+    index = BM25Index()
+    index.build([["moon", "landing", "fake"], ["bleach", "cures", "covid"], ["cat", "video"]])
+    rows, scores = index.search(["bleach", "covid"], k=3)
+    assert rows[0] == 1 and scores[0] > 0
+    new = index.add(["covid", "vaccine", "chip", "bleach"])
+    rows, _ = index.search(["vaccine", "chip"], k=3)
+    assert rows.tolist()[0] == new
+    index.remove(1)
+    rows, _ = index.search(["bleach", "covid"], k=3)
+    assert 1 not in rows.tolist() and new in rows.tolist()
+
+
+def test_vector_index_flat_and_ivf_agree_on_the_nearest() -> None:
+    rng = np.random.default_rng(0)
+    vectors = normalise(rng.normal(size=(3000, 32)).astype(np.float32))
+    queries = normalise(vectors[:20] + 0.05 * rng.normal(size=(20, 32)).astype(np.float32))
+    flat, ivf = VectorIndex(32), VectorIndex(32, flat_max=1000, nprobe=64)
+    flat.build(vectors)
+    ivf.build(vectors)
+    assert flat.kind == "flat" and ivf.kind == "ivf-sq8"
+    assert flat.search(queries, 1)[0][:, 0].tolist() == list(range(20))
+    assert ivf.search(queries, 1)[0][:, 0].tolist() == list(range(20))
+    assert np.allclose(ivf.vectors(np.array([3])), vectors[3], atol=0.05)
+
+
+def _picture(path: Path, size: int) -> None:
+    img = Image.new("RGB", (400, 300), "white")
+    draw = ImageDraw.Draw(img)
+    for i in range(12):
+        draw.rectangle(
+            [i * 30, (i * 47) % 250, i * 30 + 25, (i * 47) % 250 + 40],
+            fill=((i * 40) % 255, (i * 90) % 255, (i * 20) % 255),
+        )
+    draw.ellipse([120, 60, 300, 240], fill="navy")
+    img.resize((size, size * 3 // 4)).save(path)
+
+
+def test_pdq_matches_a_resized_copy_and_not_another_image(tmp_path: Path) -> None:
+    _picture(tmp_path / "a.png", 400)
+    _picture(tmp_path / "a_small.jpg", 160)
+    Image.effect_mandelbrot((400, 300), (-2, -1.2, 1, 1.2), 80).convert("RGB").save(
+        tmp_path / "other.png"
+    )
+    index = ImageIndex()
+    index.add(7, [pdq_hash(str(tmp_path / "a.png"))[0]])
+    hits = index.search(pdq_hash(str(tmp_path / "a_small.jpg"))[0])
+    assert [owner for owner, _, _ in hits] == [7]
+    assert hits[0][1] <= 31
+    assert index.search(pdq_hash(str(tmp_path / "other.png"))[0]) == []
