@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, text
 
 from rumordesk.composition import Rumordesk, build
@@ -21,6 +22,12 @@ POSTGRES_URL = os.environ.get(
     "RUMORDESK_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 REQUIRE_SERVICES = os.environ.get("RUMORDESK_REQUIRE_SERVICES") == "1"
+
+# CI replays a fixed set of examples (a red build must mean a regression, not a lucky draw);
+# local runs keep exploring new examples.
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI") or REQUIRE_SERVICES:
+    hypothesis_settings.load_profile("ci")
 
 
 def service_missing(what: str, why: object) -> None:

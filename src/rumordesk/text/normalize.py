@@ -237,9 +237,16 @@ def to_simplified(text: str) -> str:
         return text
     converter = _Converter.get()
     try:
-        return str(converter.convert(text))
+        out = str(converter.convert(text))
     except UnicodeEncodeError:  # lone surrogates in raw input
-        return str(converter.convert(_SURROGATE.sub("", text)))
+        out = str(converter.convert(_SURROGATE.sub("", text)))
+    # a few OpenCC mappings chain (薴 → 苧 → 苎): convert until stable so the step is idempotent
+    for _ in range(3):
+        again = str(converter.convert(out))
+        if again == out:
+            break
+        out = again
+    return out
 
 
 def _split(match: re.Match[str]) -> str:

@@ -152,3 +152,10 @@ def test_converter_is_built_once_under_threads() -> None:
     for thread in threads:
         thread.join()
     assert results == ["传谣"] * 8
+
+
+def test_chained_opencc_mappings_are_idempotent() -> None:
+    from rumordesk.text.normalize import normalize_uncached
+
+    once = normalize_uncached("薴")  # OpenCC maps 薴 → 苧, and 苧 → 苎
+    assert normalize_uncached(once) == once
