@@ -33,20 +33,28 @@ ROOT = Path(__file__).resolve().parents[1]
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--limit", type=int, default=0, help="only the first N Weibo events")
+    parser.add_argument("--db", type=Path, default=None,
+                        help="keep the ingested SQLite database here and reuse it on later runs")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         events = Path(tmp) / "weibo.jsonl"
         cmd = [sys.executable, str(ROOT / "bench" / "weibo_events.py"), "-o", str(events)]
         if args.limit:
             cmd += ["--limit", str(args.limit)]
-        subprocess.run(cmd, check=True)
-        url = f"sqlite:///{tmp}/trace.db"
+        if not (args.db and args.db.exists()):
+            subprocess.run(cmd, check=True)
+        db = args.db or Path(tmp) / "trace.db"
+        reuse = db.exists()
+        url = f"sqlite:///{db}"
         upgrade(url)
         desk = build(Settings(database_url=url, data_dir=Path(tmp) / "var"))
-        start = time.perf_counter()
-        report = ingest_file(factory=desk.sessions, path=events, matcher=None, policy=desk.policy,
-                             batch_size=5000)
-        print(f"ingested {report} in {time.perf_counter() - start:.1f} s")
+        if not reuse:
+            start = time.perf_counter()
+            report = ingest_file(factory=desk.sessions, path=events, matcher=None,
+                                 policy=desk.policy, batch_size=5000)
+            took = time.perf_counter() - start
+            print(f"ingested {report.accepted:,} events ({report.duplicate} duplicates) in "
+                  f"{took:.1f} s: {report.lines / took:,.0f} events/s")
         with desk.sessions() as session:
             roots = session.scalars(select(Post).where(Post.kind == "original")).all()
             total = engine_only = slowest = 0.0

@@ -22,29 +22,41 @@ from rumordesk.tracing import Cascade, ClaimTrace, PostNode, trace_claim
 ROOT_CHUNK = 400
 
 
-def _node(post: Post) -> PostNode:
-    return PostNode(
-        post_id=post.external_id,
-        platform=post.platform,
-        account=post.account,
-        kind=post.kind,
-        parent_id=post.parent_external_id,
-        created_at=post.created_at,
-        root_id=post.root_external_id,
-    )
+_NODE_COLUMNS = (
+    Post.id,
+    Post.external_id,
+    Post.platform,
+    Post.account,
+    Post.kind,
+    Post.parent_external_id,
+    Post.created_at,
+    Post.root_external_id,
+)
 
 
-def _cascade_posts(session: Session, roots: Iterable[tuple[str, str]]) -> list[Post]:
-    """All posts whose (platform, root) is one of ``roots``, plus the roots themselves."""
+def _cascade_nodes(session: Session, roots: Iterable[tuple[str, str]]) -> list[PostNode]:
+    """Nodes of every post whose (platform, root) is one of ``roots``, plus the roots themselves.
+
+    Only the columns tracing needs are read (no ORM objects, no texts): loading dominates the
+    cost of tracing a big cascade.
+    """
     wanted = sorted(set(roots))
-    posts: dict[int, Post] = {}
+    nodes: dict[int, PostNode] = {}
     for start in range(0, len(wanted), ROOT_CHUNK):
         chunk = wanted[start : start + ROOT_CHUNK]
         in_tree = tuple_(Post.platform, Post.root_external_id).in_(chunk)
         is_root = tuple_(Post.platform, Post.external_id).in_(chunk)
-        for post in session.scalars(select(Post).where(in_tree | is_root)):
-            posts[post.id] = post
-    return list(posts.values())
+        for row in session.execute(select(*_NODE_COLUMNS).where(in_tree | is_root)):
+            nodes[row[0]] = PostNode(
+                post_id=row[1],
+                platform=row[2],
+                account=row[3],
+                kind=row[4],
+                parent_id=row[5],
+                created_at=row[6],
+                root_id=row[7],
+            )
+    return list(nodes.values())
 
 
 def claim_nodes(session: Session, claim_id: str, *, include_review: bool = False) -> list[PostNode]:
@@ -58,7 +70,7 @@ def claim_nodes(session: Session, claim_id: str, *, include_review: bool = False
     roots: set[tuple[str, str]] = set()
     for platform, root, external_id in session.execute(stmt):
         roots.add((platform, root or external_id))
-    return [_node(p) for p in _cascade_posts(session, roots)]
+    return _cascade_nodes(session, roots)
 
 
 def find_post(session: Session, post_id: str, platform: str | None) -> Post:
@@ -80,7 +92,7 @@ def find_post(session: Session, post_id: str, platform: str | None) -> Post:
 def post_nodes(session: Session, post: Post) -> tuple[str, list[PostNode]]:
     """The root id of the post's cascade and every post in it."""
     root = post.root_external_id or post.external_id
-    return root, [_node(p) for p in _cascade_posts(session, [(post.platform, root)])]
+    return root, _cascade_nodes(session, [(post.platform, root)])
 
 
 def trace_claim_view(
