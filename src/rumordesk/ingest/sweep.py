@@ -50,7 +50,8 @@ def sweep_batch(session: Session, sweep: Sweep, matcher: ContentMatcher, batch_s
         first.setdefault(norm, (pid, text))
     norms = list(first)
     found = matcher.match_claim(
-        sweep.claim_id, [ContentItem(key=str(first[n][0]), text=first[n][1]) for n in norms]
+        sweep.claim_id,
+        [ContentItem(key=str(first[n][0]), text=first[n][1], norm=n) for n in norms],
     )
     hits = {
         n: m

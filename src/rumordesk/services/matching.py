@@ -191,7 +191,12 @@ class MatchingService:
         prefilter = self._claim_prefilter(claim_id)
         if prefilter is None:
             return [None] * len(items)
-        keep = [i for i, item in enumerate(items) if item.text and prefilter.could_match(item.text)]
+        keep = [
+            i
+            for i, item in enumerate(items)
+            if (item.norm and prefilter.could_match(item.norm, normalised=True))
+            or (not item.norm and item.text and prefilter.could_match(item.text))
+        ]
         out: list[ClaimMatch | None] = [None] * len(items)
         if not keep:
             return out
@@ -212,7 +217,12 @@ class MatchingService:
 
 
 class ClaimPrefilter:
-    """Could a text repeat one claim? A fast, generous lexical test used by sweeps."""
+    """Could a text repeat one claim? A fast, generous lexical test used by sweeps.
+
+    A text passes when it contains at least ``min_overlap`` of one claim text's character
+    3-shingles, or when most of its own shingles come from the claim (a short fragment). The
+    pinyin view (homophones) is only consulted for texts that already share some shingles.
+    """
 
     def __init__(self, texts: Sequence[str], min_overlap: float = 0.3) -> None:
         from rumordesk.text.tokens import char_shingles, pinyin_key
@@ -222,23 +232,36 @@ class ClaimPrefilter:
         self.min_overlap = min_overlap
         self.claim_sets = [s for s in (char_shingles(t) for t in texts) if s]
         self.claim_pinyin = [s for s in (_grams(pinyin_key(t), 4) for t in texts) if s]
+        self.vocabulary = frozenset().union(*self.claim_sets) if self.claim_sets else frozenset()
 
-    def could_match(self, text: str) -> bool:
-        """True when enough of the claim's (or the text's) shingles are shared."""
-        post = self._shingles(text)
-        if post and _overlaps(post, self.claim_sets, self.min_overlap):
+    def could_match(self, text: str, *, normalised: bool = False) -> bool:
+        """True when enough of the claim's (or the text's) shingles are shared.
+
+        ``normalised``: the text is already ``normalize``d (as stored with each post), so the
+        shingles are taken directly — normalising half a million texts again dominates a sweep.
+        """
+        post = _grams(text.replace(" ", ""), 3) if normalised else self._shingles(text)
+        if not post or post.isdisjoint(self.vocabulary):
+            return False
+        best = _overlap(post, self.claim_sets)
+        if best >= self.min_overlap:
             return True
-        post_pinyin = _grams(self._pinyin(text), 4)
-        return bool(post_pinyin) and _overlaps(post_pinyin, self.claim_pinyin, self.min_overlap)
+        if best < self.min_overlap / 3:
+            return False
+        return _overlap(_grams(self._pinyin(text), 4), self.claim_pinyin) >= self.min_overlap
 
 
 def _grams(text: str, k: int) -> set[str]:
     return {text[i : i + k] for i in range(len(text) - k + 1)} if len(text) >= k else set()
 
 
-def _overlaps(post: set[str], claims: Sequence[set[str]], minimum: float) -> bool:
+def _overlap(post: set[str], claims: Sequence[set[str]]) -> float:
+    """The best share of a claim text found in the post, or of a short post found in a claim."""
+    best = 0.0
     for claim in claims:
         shared = len(post & claim)
-        if shared and shared / min(len(post), len(claim)) >= minimum:
-            return True
-    return False
+        if shared:
+            of_claim = shared / len(claim)
+            of_post = shared / len(post) if shared >= 5 else 0.0
+            best = max(best, of_claim, of_post * 0.75)
+    return best

@@ -21,6 +21,7 @@ class ContentItem:
     text: str | None
     lang: str | None = None
     image_path: str | None = None
+    norm: str | None = None  # the stored normalised text, when the caller has it (sweeps)
 
 
 @dataclass(frozen=True)
