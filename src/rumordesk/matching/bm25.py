@@ -31,6 +31,10 @@ class BM25Index:
         self._df: Counter[str] = Counter()
         self._delta: list[int] = []
         self._avgdl = 1.0
+        self._dead = 0
+        self._sorted_postings = False
+        self._main_pos: npt.NDArray[np.int64] = np.empty(0, dtype=np.int64)  # row -> position
+        self._main_sizes: npt.NDArray[np.int64] = np.empty(0, dtype=np.int64)  # distinct tokens
 
     def __len__(self) -> int:
         return sum(self._alive)
@@ -45,6 +49,7 @@ class BM25Index:
         rows = [i for i, alive in enumerate(self._alive) if alive and self._docs[i]]
         self._main_rows = np.asarray(rows, dtype=np.int64)
         self._main_dead = np.zeros(len(rows), dtype=bool)
+        self._dead = 0
         self._delta = []
         self._df = Counter()
         if rows:
@@ -54,13 +59,79 @@ class BM25Index:
             for i in rows:
                 self._df.update(set(self._docs[i]))
             self._avgdl = sum(len(self._docs[i]) for i in rows) / len(rows)
+            indices = np.asarray(main.scores["indices"], dtype=np.int64)
+            self._main_sizes = np.bincount(indices, minlength=len(rows))
+            # whether each token's posting lists its documents in ascending order
+            step = np.diff(indices)
+            starts = np.asarray(main.scores["indptr"][1:-1], dtype=np.int64)
+            step[starts[starts > 0] - 1] = 1
+            self._sorted_postings = bool(np.all(step > 0))
         else:
             self._main = None
+            self._main_sizes = np.empty(0, dtype=np.int64)
+        self._main_pos = np.full(len(self._docs), -1, dtype=np.int64)
+        self._main_pos[self._main_rows] = np.arange(len(rows), dtype=np.int64)
         self._position = {row: pos for pos, row in enumerate(rows)}
 
     def tokens(self, row: int) -> list[str]:
         """The indexed tokens of a row (empty once removed)."""
         return self._docs[row]
+
+    def shared_tokens(
+        self, rows: list[int], query: set[str]
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        """Per row, how many distinct tokens it shares with ``query``, and its distinct tokens.
+
+        Rows of the main index are counted from its postings (a document is listed once under
+        each of its distinct tokens); rows added since, from their token lists.
+        """
+        n = len(rows)
+        common = np.zeros(n, dtype=np.float64)
+        sizes = np.zeros(n, dtype=np.float64)
+        if n == 0:
+            return common, sizes
+        r = np.asarray(rows, dtype=np.int64)
+        pos = np.full(n, -1, dtype=np.int64)
+        known = r < self._main_pos.size
+        pos[known] = self._main_pos[r[known]]
+        main = pos >= 0
+        if main.any():
+            main[main] = ~self._main_dead[pos[main]]  # removed rows have no tokens left
+        if self._main is not None and main.any():
+            mpos = pos[main]
+            sizes[main] = self._main_sizes[mpos]
+            common[main] = self._shared_in_main(mpos, self._main.get_tokens_ids(list(query)))
+        for i in np.nonzero(~main)[0].tolist():
+            doc = self._docs[rows[i]]
+            if doc:
+                sizes[i] = len(set(doc))
+                common[i] = len(query.intersection(doc))
+        return common, sizes
+
+    def _shared_in_main(self, mpos: npt.NDArray[np.int64], ids: list[int]) -> npt.NDArray[np.int64]:
+        """For main-index positions ``mpos`` (sorted), how many of the tokens ``ids`` each has.
+
+        Short postings are matched against the candidates in one pass; a long posting (a
+        common word in a big library) is instead searched for each candidate, when sorted.
+        """
+        common = np.zeros(mpos.size, dtype=np.int64)
+        assert self._main is not None
+        indptr, indices = self._main.scores["indptr"], self._main.scores["indices"]
+        short: list[npt.NDArray[np.integer]] = []
+        for token in ids:
+            a, b = int(indptr[token]), int(indptr[token + 1])
+            if b - a <= 8 * mpos.size or not self._sorted_postings:
+                short.append(indices[a:b])
+                continue
+            posting = indices[a:b]
+            at = np.minimum(np.searchsorted(posting, mpos), posting.size - 1)
+            common += np.take(posting, at) == mpos
+        if short:
+            posting = np.concatenate(short)
+            at = np.minimum(np.searchsorted(mpos, posting), mpos.size - 1)
+            found = np.take(mpos, at) == posting
+            common += np.bincount(at[found], minlength=mpos.size)
+        return common
 
     def add(self, tokens: list[str]) -> int:
         """Add one document live; returns its row."""
@@ -82,6 +153,7 @@ class BM25Index:
             pos = self._position.get(row)
             if pos is not None:
                 self._main_dead[pos] = True
+                self._dead += 1
             if row in self._delta:
                 self._delta.remove(row)
 
@@ -113,7 +185,7 @@ class BM25Index:
             ids = self._main.get_tokens_ids(query)
             if ids:
                 s = self._main.get_scores_from_ids(ids)
-                if self._main_dead.any():
+                if self._dead:
                     s[self._main_dead] = 0.0
                 top = (
                     np.argpartition(-s, min(k, s.size - 1))[:k] if s.size > k else np.arange(s.size)

@@ -292,7 +292,7 @@ class Matcher:
                         external_id=lib.external_ids[r],
                         score=score,
                         decision=self.thresholds.decide(score, confirmed=lib.confirmed[r]),
-                        layers=cand.evidence[i],
+                        layers=cand.evidence_at(i),
                     )
                 )
             out.append(row_results)

@@ -3,42 +3,93 @@
 Candidates are the union of every layer's hits. Signals a layer did not produce for a candidate
 are filled in cheaply where possible (cosine from the stored vectors, MinHash estimates from the
 stored signatures) so that every candidate is described by the same feature vector.
+
+The matrix is built column by column with numpy (a post has ~100 candidates, and a Python loop
+over them was most of the matching time); evidence is built on demand, only for the rows a
+caller returns. Every value equals what the per-candidate formulas in the docstrings give.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
+from rumordesk.matching.buckets import sorted_unique
 from rumordesk.matching.image import MAX_DISTANCE
 from rumordesk.matching.library import Library, Signals
 from rumordesk.matching.records import LayerEvidence
 from rumordesk.matching.reranker import FEATURES_HYBRID
 
 F32 = npt.NDArray[np.float32]
+I64 = npt.NDArray[np.int64]
 MIN_SEMANTIC_CHARS = 8
 _COL = {name: i for i, name in enumerate(FEATURES_HYBRID)}
 
 
 @dataclass
 class Candidates:
-    """One query's candidate claim rows with their feature matrix and per-layer evidence."""
+    """One query's candidate claim rows with their feature matrix; evidence on demand."""
 
     rows: list[int]
     x: F32  # columns = FEATURES_HYBRID
-    evidence: list[dict[str, LayerEvidence]]
     image_score: F32
+    signals: Signals | None = None
+    library: Library | None = None
+    cos: F32 | None = None  # best cosine per candidate (None on the lexical path)
+    jac: F32 | None = None
+    cont: F32 | None = None
+    py_jac: F32 | None = None
 
+    def evidence_at(self, i: int) -> dict[str, LayerEvidence]:
+        """What each layer saw for candidate ``i`` (the dict shown with a match result)."""
+        sig, lib = self.signals, self.library
+        if sig is None or lib is None:
+            return {}
+        r = self.rows[i]
+        ev: dict[str, LayerEvidence] = {}
+        hit = sig.bm25.get(r)
+        if hit is not None:
+            score, rank = hit
+            ev["bm25"] = LayerEvidence(
+                score, {"rank": rank + 1, "normalised": round(float(self.x[i, 0]), 4)}
+            )
+        if self.cos is not None:
+            c = float(self.cos[i])
+            if r in sig.cos or c >= 0.5:
+                ev["semantic"] = LayerEvidence(c)
+        jaccard = float(self.jac[i]) if self.jac is not None else 0.0
+        contained = float(self.cont[i]) if self.cont is not None else 0.0
+        if r in sig.lsh or jaccard >= 0.2:
+            ev["minhash"] = LayerEvidence(jaccard, {"containment": round(contained, 4)})
+        pj = float(self.py_jac[i]) if self.py_jac is not None else 0.0
+        if pj >= 0.2:
+            ev["pinyin"] = LayerEvidence(pj)
+        if r in sig.exact:
+            ev["exact"] = LayerEvidence(1.0, {"spans": [[s, e] for _, s, e in sig.exact[r]]})
+        hits = sig.keywords.get(r)
+        if hits is not None:
+            words = {w for w, _, _ in hits}
+            total = max(len(lib.keywords[r]), 1)
+            ev["keyword"] = LayerEvidence(
+                len(words) / total,
+                {"keywords": sorted(words), "spans": [[s, e] for _, s, e in hits]},
+            )
+        image = sig.images.get(r)
+        if image is not None:
+            dist, h = image
+            ev["image"] = LayerEvidence(
+                self.image_score[i], {"distance": dist, "hash": h, "max_distance": MAX_DISTANCE}
+            )
+        return ev
 
-def _max_per_owner(values: npt.NDArray[np.float32], owners: list[int]) -> dict[int, float]:
-    best: dict[int, float] = {}
-    for v, o in zip(values.tolist(), owners, strict=True):
-        if v > best.get(o, -1.0):
-            best[o] = v
-    return best
+    @property
+    def evidence(self) -> list[dict[str, LayerEvidence]]:
+        """Evidence for every candidate (explanation and tests; scoring uses ``evidence_at``)."""
+        return [self.evidence_at(i) for i in range(len(self.rows))]
 
 
 def without(sig: Signals, exclude: set[int]) -> Signals:
@@ -62,108 +113,111 @@ def without(sig: Signals, exclude: set[int]) -> Signals:
     )
 
 
+def _keys(d: Collection[int]) -> I64:
+    return np.fromiter(d, dtype=np.int64, count=len(d))
+
+
+class _Segments:
+    """The text rows of the candidate claims, one contiguous segment per claim."""
+
+    def __init__(self, lib: Library, rows: I64) -> None:
+        first, count, self.first_len = lib.claim_text_arrays(rows)
+        self.n = rows.size
+        self.nonempty = count > 0
+        total = int(count.sum())
+        starts = np.cumsum(count) - count
+        self.trows: I64 = np.repeat(first - starts, count) + np.arange(total, dtype=np.int64)
+        self.starts = starts[self.nonempty]
+        self.count = count
+
+    def max(self, values: F32) -> F32:
+        """Per candidate, the best value over its texts (0 where none beats -1, as before)."""
+        out = np.zeros(self.n, dtype=np.float32)
+        if values.size:
+            best = np.maximum.reduceat(values, self.starts)
+            out[self.nonempty] = np.where(best > -1.0, best, np.float32(0.0))
+        return out
+
+
 def candidates(lib: Library, sig: Signals, qvec: F32 | None) -> Candidates:
-    """Build features and evidence for every candidate of one query."""
-    rows = sorted(
-        set(sig.bm25)
-        | set(sig.cos)
-        | sig.lsh
-        | set(sig.exact)
-        | set(sig.keywords)
-        | set(sig.images)
-    )
+    """Build the feature matrix of every candidate of one query.
+
+    Per candidate claim r (claim texts t): bm25_norm = score/top score, bm25_rank = 1/(1+rank),
+    bm25_log = log1p(score); cos = max_t cos(q, t), cos_rank = 1/(1 + #candidates with a higher
+    cos), cos_gap = cos - best cos, cos_first = cos of the first text, cos_mean = mean over texts;
+    jac/cont/py_jac = max_t MinHash estimates; exact = 1 if contained; kw_hits = log1p(#distinct
+    keywords), kw_cov = #distinct/#keywords; tok_cov/tok_qcov = shared tokens over claim/query
+    tokens; len_ratio = clip(log((|q|+1)/(|first text|+1)), -3, 3); short = |q| < 8.
+    """
+    parts = [_keys(sig.bm25), _keys(sig.cos), _keys(sig.lsh), _keys(sig.exact)]
+    parts += [_keys(sig.keywords), _keys(sig.images)]
+    rows_a = sorted_unique(np.concatenate(parts))
+    rows = rows_a.tolist()
     n = len(rows)
     x = np.zeros((n, len(FEATURES_HYBRID)), dtype=np.float32)
     image_score = np.zeros(n, dtype=np.float32)
-    evidence: list[dict[str, LayerEvidence]] = [{} for _ in rows]
     if n == 0:
-        return Candidates(rows, x, evidence, image_score)
-    norm = sig.prepared.norm
-    text_rows = [t for r in rows for t in lib.texts_of[r]]
-    owners = [lib.text_owner[t] for t in text_rows]
-    trows = np.asarray(text_rows, dtype=np.int64)
+        return Candidates(rows, x, image_score, sig, lib)
+    seg = _Segments(lib, rows_a)
+    trows = seg.trows
 
-    # Cosine for every candidate text (stored vectors; exact for flat, SQ8-decoded for IVF).
-    cos: dict[int, float] = {}
-    cos_first: dict[int, float] = {}
-    cos_sum: dict[int, float] = {}
-    if qvec is not None and trows.size:
-        sims = (lib.vectors.vectors(trows) @ qvec).astype(np.float32)
-        cos = _max_per_owner(sims, owners)
-        for t, o, v in zip(text_rows, owners, sims.tolist(), strict=True):
-            if t == lib.texts_of[o][0]:
-                cos_first[o] = v
-            cos_sum[o] = cos_sum.get(o, 0.0) + v
-    mh: dict[str, tuple[dict[int, float], dict[int, float]]] = {}
-    for name, index, qsig, size in (
-        ("minhash", lib.minhash, sig.minhash_sig, len(sig.prepared.shingles)),
-        ("pinyin", lib.pinyin, sig.pinyin_sig, len(sig.prepared.pinyin)),
-    ):
-        if qsig is None or not trows.size:
-            mh[name] = ({}, {})
-            continue
-        jac, cont = index.estimate(qsig, size, trows)
-        mh[name] = (_max_per_owner(jac, owners), _max_per_owner(cont, owners))
-    cos_values = sorted((cos.get(r, 0.0) for r in rows), reverse=True)
-    top_cos = cos_values[0] if cos_values else 0.0
-    qlen = len(norm)
-    qtokens = set(sig.prepared.tokens)
-    for i, r in enumerate(rows):
-        f = x[i]
-        ev = evidence[i]
-        if r in sig.bm25:
-            score, rank = sig.bm25[r]
-            f[_COL["bm25_norm"]] = score / sig.bm25_top if sig.bm25_top else 0.0
-            f[_COL["bm25_rank"]] = 1.0 / (1.0 + rank)
-            f[_COL["bm25_log"]] = math.log1p(score)
-            ev["bm25"] = LayerEvidence(
-                score, {"rank": rank + 1, "normalised": round(float(f[0]), 4)}
-            )
-        if qvec is not None:
-            c = cos.get(r, 0.0)
-            f[_COL["cos"]] = c
-            f[_COL["cos_rank"]] = 1.0 / (1.0 + cos_values.index(c))
-            f[_COL["cos_gap"]] = c - top_cos
-            f[_COL["cos_x_bm25"]] = c * f[_COL["bm25_norm"]]
-            f[_COL["cos_sq"]] = c * c
-            f[_COL["cos_first"]] = cos_first.get(r, 0.0)
-            f[_COL["cos_mean"]] = cos_sum.get(r, 0.0) / max(len(lib.texts_of[r]), 1)
-            if r in sig.cos or c >= 0.5:
-                ev["semantic"] = LayerEvidence(c)
-        jaccard = mh["minhash"][0].get(r, 0.0)
-        contained = mh["minhash"][1].get(r, 0.0)
-        f[_COL["jac"]], f[_COL["cont"]] = jaccard, contained
-        if r in sig.lsh or jaccard >= 0.2:
-            ev["minhash"] = LayerEvidence(jaccard, {"containment": round(contained, 4)})
-        pj = mh["pinyin"][0].get(r, 0.0)
-        f[_COL["py_jac"]] = pj
-        if pj >= 0.2:
-            ev["pinyin"] = LayerEvidence(pj)
-        if r in sig.exact:
-            f[_COL["exact"]] = 1.0
-            ev["exact"] = LayerEvidence(1.0, {"spans": [[s, e] for _, s, e in sig.exact[r]]})
-        if r in sig.keywords:
-            hits = sig.keywords[r]
-            words = {w for w, _, _ in hits}
-            total = max(len(lib.keywords[r]), 1)
-            f[_COL["kw_hits"]] = math.log1p(len(words))
-            f[_COL["kw_cov"]] = len(words) / total
-            ev["keyword"] = LayerEvidence(
-                len(words) / total,
-                {"keywords": sorted(words), "spans": [[s, e] for _, s, e in hits]},
-            )
-        doc = set(lib.bm25.tokens(r))
-        if doc and qtokens:
-            common = len(doc & qtokens)
-            f[_COL["tok_cov"]] = common / len(doc)
-            f[_COL["tok_qcov"]] = common / len(qtokens)
-        first_len = lib.text_len[lib.texts_of[r][0]] if lib.texts_of[r] else 1
-        f[_COL["len_ratio"]] = max(-3.0, min(3.0, math.log((qlen + 1) / (first_len + 1))))
-        f[_COL["short"]] = 1.0 if qlen < MIN_SEMANTIC_CHARS else 0.0
-        if r in sig.images:
-            dist, h = sig.images[r]
-            image_score[i] = 1.0 - dist / 256.0
-            ev["image"] = LayerEvidence(
-                image_score[i], {"distance": dist, "hash": h, "max_distance": MAX_DISTANCE}
-            )
-    return Candidates(rows, x, evidence, image_score)
+    if sig.bm25:
+        at = np.searchsorted(rows_a, _keys(sig.bm25))
+        hits = list(sig.bm25.values())
+        score = np.fromiter((s for s, _ in hits), dtype=np.float64, count=len(hits))
+        rank = np.fromiter((k for _, k in hits), dtype=np.float64, count=len(hits))
+        top = sig.bm25_top
+        x[at, _COL["bm25_norm"]] = score / top if top else 0.0
+        x[at, _COL["bm25_rank"]] = 1.0 / (1.0 + rank)
+        x[at, _COL["bm25_log"]] = np.log1p(score)
+
+    cos: F32 | None = None
+    if qvec is not None:
+        cos = np.zeros(n, dtype=np.float32)
+        if trows.size:
+            sims = (lib.vectors.vectors(trows) @ qvec).astype(np.float32)
+            cos = seg.max(sims)
+            x[seg.nonempty, _COL["cos_first"]] = sims[seg.starts]
+            sums = np.zeros(n, dtype=np.float64)
+            sums[seg.nonempty] = np.add.reduceat(sims.astype(np.float64), seg.starts)
+            x[:, _COL["cos_mean"]] = sums / np.maximum(seg.count, 1)
+        ordered = np.sort(cos)
+        higher = n - np.searchsorted(ordered, cos, side="right")
+        x[:, _COL["cos"]] = cos
+        x[:, _COL["cos_rank"]] = 1.0 / (1.0 + higher)
+        x[:, _COL["cos_gap"]] = cos.astype(np.float64) - float(ordered[-1])
+        x[:, _COL["cos_x_bm25"]] = cos * x[:, _COL["bm25_norm"]]
+        x[:, _COL["cos_sq"]] = cos.astype(np.float64) ** 2
+
+    prep = sig.prepared
+    jac = cont = py_jac = None
+    if sig.minhash_sig is not None and trows.size:
+        j, c = lib.minhash.estimate(sig.minhash_sig, len(prep.shingles), trows)
+        jac, cont = seg.max(j), seg.max(c)
+        x[:, _COL["jac"]], x[:, _COL["cont"]] = jac, cont
+    if sig.pinyin_sig is not None and trows.size:
+        py_jac = seg.max(lib.pinyin.estimate(sig.pinyin_sig, len(prep.pinyin), trows)[0])
+        x[:, _COL["py_jac"]] = py_jac
+
+    if sig.exact:
+        x[np.searchsorted(rows_a, _keys(sig.exact)), _COL["exact"]] = 1.0
+    for r, kw_hits in sig.keywords.items():
+        i = int(np.searchsorted(rows_a, r))
+        words = len({w for w, _, _ in kw_hits})
+        x[i, _COL["kw_hits"]] = math.log1p(words)
+        x[i, _COL["kw_cov"]] = words / max(len(lib.keywords[r]), 1)
+
+    qtokens = set(prep.tokens)
+    if qtokens:
+        common, sizes = lib.bm25.shared_tokens(rows, qtokens)
+        some = sizes > 0
+        x[some, _COL["tok_cov"]] = common[some] / sizes[some]
+        x[some, _COL["tok_qcov"]] = common[some] / len(qtokens)
+    qlen = len(prep.norm)
+    first_len = np.where(seg.nonempty, seg.first_len, 1).astype(np.float64)
+    x[:, _COL["len_ratio"]] = np.clip(np.log((qlen + 1) / (first_len + 1)), -3.0, 3.0)
+    x[:, _COL["short"]] = 1.0 if qlen < MIN_SEMANTIC_CHARS else 0.0
+
+    for r, (dist, _) in sig.images.items():
+        image_score[int(np.searchsorted(rows_a, r))] = 1.0 - dist / 256.0
+    return Candidates(rows, x, image_score, sig, lib, cos, jac, cont, py_jac)

@@ -110,6 +110,8 @@ class Library:
         self.texts_of: list[list[int]] = []
         self.text_owner: list[int] = []
         self.text_len: list[int] = []
+        # per claim row: first text row, number of texts, length of the first text (growable)
+        self._claim_texts: npt.NDArray[np.int64] = np.zeros((0, 3), dtype=np.int64)
         self.exact = ExactIndex()
         self.minhash = MinHashIndex(num_perm=num_perm, bands=bands)
         self.pinyin = MinHashIndex(num_perm=num_perm, bands=bands, seed=11)
@@ -133,6 +135,11 @@ class Library:
         self.kw.add(row, words)
         first = len(self.text_owner)
         self.texts_of.append(list(range(first, first + len(preps))))
+        if row >= self._claim_texts.shape[0]:
+            grown = np.zeros((max(1024, 2 * row), 3), dtype=np.int64)
+            grown[:row] = self._claim_texts[:row]
+            self._claim_texts = grown
+        self._claim_texts[row] = (first, len(preps), len(preps[0].norm) if preps else 0)
         self.text_owner.extend([row] * len(preps))
         self.text_len.extend(len(p.norm) for p in preps)
         self.images.add(row, record.image_hashes)
@@ -184,6 +191,14 @@ class Library:
         return True
 
     # -- querying ------------------------------------------------------------------------------
+    def claim_text_arrays(
+        self, rows: npt.NDArray[np.int64]
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """For claim ``rows``: first text row, number of texts (a claim's texts are contiguous
+        text rows) and the normalised length of the first text."""
+        block = np.take(self._claim_texts, rows, axis=0)
+        return block[:, 0], block[:, 1], block[:, 2]
+
     def signals(
         self, prep: Prepared, *, bm25_k: int = 50, image_hash: str | None = None
     ) -> Signals:
@@ -201,7 +216,7 @@ class Library:
             if shingles:
                 signature = index.signature(shingles)
                 setattr(sig, name, signature)
-                text_rows, _, _ = index.query(signature, len(shingles), min_jaccard=0.2)
+                text_rows = index.near(signature, len(shingles), min_jaccard=0.2)
                 sig.lsh.update(self.text_owner[t] for t in text_rows.tolist())
         for hit in self.exact.find(prep.norm):
             owner = self.text_owner[hit.item]

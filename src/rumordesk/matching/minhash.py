@@ -17,7 +17,7 @@ from collections.abc import Iterable
 import numpy as np
 import numpy.typing as npt
 
-from rumordesk.matching.buckets import HashBuckets
+from rumordesk.matching.buckets import HashBuckets, sorted_unique
 
 U32 = npt.NDArray[np.uint32]
 U64 = npt.NDArray[np.uint64]
@@ -106,20 +106,29 @@ class MinHashIndex:
         valid = np.repeat(self.sizes[: self._n] > 0, self.bands)
         self.buckets.bulk_load(keys.reshape(-1)[valid], rows[valid])
 
+    def near(
+        self, signature: U32, size: int, *, min_jaccard: float = 0.15
+    ) -> npt.NDArray[np.int64]:
+        """Rows sharing a band whose estimated Jaccard reaches ``min_jaccard`` (sorted)."""
+        if size == 0 or self._n == 0:
+            return np.empty(0, np.int64)
+        rows = sorted_unique(self.buckets.lookup(self.band_keys(signature[None])[0]))
+        if rows.size == 0:
+            return np.empty(0, np.int64)
+        equal = _count_true(np.take(self.signatures, rows, axis=0) == signature[None])
+        jac = (equal / self.num_perm).astype(np.float32)  # the same value as ``estimate``
+        out: npt.NDArray[np.int64] = rows[jac >= min_jaccard].astype(np.int64)
+        return out
+
     def query(
         self, signature: U32, size: int, *, min_jaccard: float = 0.15
     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32], npt.NDArray[np.float32]]:
         """Rows sharing a band, with estimated Jaccard and containment (claim in query)."""
-        empty = (np.empty(0, np.int64), np.empty(0, np.float32), np.empty(0, np.float32))
-        if size == 0 or self._n == 0:
-            return empty
-        rows = np.unique(self.buckets.lookup(self.band_keys(signature[None])[0])).astype(np.int64)
+        rows = self.near(signature, size, min_jaccard=min_jaccard)
         if rows.size == 0:
-            return empty
-        jac = (self.signatures[rows] == signature[None]).mean(axis=1).astype(np.float32)
-        keep = jac >= min_jaccard
-        rows, jac = rows[keep], jac[keep]
-        return rows, jac, containment(jac, self.sizes[rows].astype(np.float32), float(size))
+            return rows, np.empty(0, np.float32), np.empty(0, np.float32)
+        jac, cont = self.estimate(signature, size, rows)
+        return rows, jac, cont
 
     def estimate(
         self, signature: U32, size: int, rows: npt.NDArray[np.int64]
@@ -128,8 +137,22 @@ class MinHashIndex:
         if rows.size == 0 or size == 0:
             z = np.zeros(rows.size, dtype=np.float32)
             return z, z.copy()
-        jac = (self.signatures[rows] == signature[None]).mean(axis=1).astype(np.float32)
-        return jac, containment(jac, self.sizes[rows].astype(np.float32), float(size))
+        equal = _count_true(np.take(self.signatures, rows, axis=0) == signature[None])
+        jac = (equal / self.num_perm).astype(np.float32)  # = the share of equal positions
+        return jac, containment(jac, np.take(self.sizes, rows).astype(np.float32), float(size))
+
+
+def _count_true(equal: npt.NDArray[np.bool_]) -> npt.NDArray[np.int64]:
+    """Per row, the number of True values (rows of a multiple of 8): each bool is one byte, so
+    eight of them are one uint64 whose bytes are summed with a multiply."""
+    if equal.shape[1] % 8:
+        counted: npt.NDArray[np.int64] = np.count_nonzero(equal, axis=1)
+        return counted
+    words = np.ascontiguousarray(equal).view(np.uint64).sum(axis=1, dtype=np.uint64)
+    total: npt.NDArray[np.int64] = (
+        (words * np.uint64(0x0101010101010101)) >> np.uint64(56)
+    ).astype(np.int64)
+    return total
 
 
 def containment(

@@ -16,7 +16,7 @@ import ahocorasick
 import numpy as np
 import numpy.typing as npt
 
-from rumordesk.matching.buckets import HashBuckets
+from rumordesk.matching.buckets import HashBuckets, sorted_unique
 
 ANCHOR = 16
 MIN_EXACT_CHARS = 8
@@ -48,17 +48,20 @@ class ExactIndex:
 
     def __init__(self) -> None:
         self.texts: list[str] = []
+        self._anchors: list[int] = []  # anchor key per text (0 for texts too short to anchor)
         self.buckets = HashBuckets(max_per_key=64)
         self._lengths: set[int] = set()
 
     def build(self, texts: list[str]) -> None:
         """Index these texts (row = position in the list); short texts get no anchor."""
         self.texts = list(texts)
+        self._anchors = [0] * len(self.texts)
         self._lengths = set()
         keys, rows = [], []
         for row, text in enumerate(self.texts):
             if len(text) >= MIN_EXACT_CHARS:
-                keys.append(anchor_key(text))
+                self._anchors[row] = anchor_key(text)
+                keys.append(self._anchors[row])
                 rows.append(row)
                 self._lengths.add(min(len(text), ANCHOR))
         self.buckets.bulk_load(np.asarray(keys, dtype=np.uint64), np.asarray(rows, np.uint32))
@@ -67,8 +70,9 @@ class ExactIndex:
         """Add one text live; returns its row."""
         row = len(self.texts)
         self.texts.append(text)
+        self._anchors.append(anchor_key(text) if len(text) >= MIN_EXACT_CHARS else 0)
         if len(text) >= MIN_EXACT_CHARS:
-            self.buckets.add(np.asarray([anchor_key(text)], dtype=np.uint64), row)
+            self.buckets.add(np.asarray([self._anchors[row]], dtype=np.uint64), row)
             self._lengths.add(min(len(text), ANCHOR))
         return row
 
@@ -78,29 +82,31 @@ class ExactIndex:
         n = codes.size
         if n < MIN_EXACT_CHARS or not self._lengths:
             return []
-        window = np.zeros(n, dtype=np.uint64)
-        keys, starts = [], []
-        for k in range(min(ANCHOR, n)):
-            window[: n - k] += codes[k:] * _WEIGHTS[k]
-            if k + 1 in self._lengths:
-                keys.append(window[: n - k] ^ np.uint64(k + 1))
-                starts.append(np.arange(n - k))
-        if not keys:
+        width = min(ANCHOR, n)
+        lengths = np.asarray(sorted(k for k in self._lengths if k <= width), dtype=np.int64)
+        if not lengths.size:
             return []
-        all_keys = np.concatenate(keys)
-        all_starts = np.concatenate(starts)
+        # prefix[k, s] = sum_{j<=k} codes[s + j] * w[j] (mod 2^64) for every start s at once;
+        # zero padding only reaches windows that run past the end, which are masked out
+        padded = np.zeros(n + width - 1, dtype=np.uint64)
+        padded[:n] = codes
+        window = np.lib.stride_tricks.sliding_window_view(padded, n, axis=0)[:width]
+        prefix = np.cumsum(window * _WEIGHTS[:width, None], axis=0, dtype=np.uint64)
+        # one row per anchor length, by start: the order the anchors are verified in below
+        keys2d = prefix[lengths - 1] ^ lengths.astype(np.uint64)[:, None]
         hits: list[Hit] = []
         if not len(self.buckets):
             return hits
         # Keep only windows whose hash is an anchor, then verify each candidate text there.
-        present = self.buckets.contains(all_keys)
-        if not present.any():
+        fits = np.arange(n)[None, :] <= (n - lengths)[:, None]
+        present = np.flatnonzero(self.buckets.contains(keys2d.reshape(-1)) & fits.reshape(-1))
+        if not present.size:
             return hits
-        all_keys, all_starts = all_keys[present], all_starts[present]
-        candidates = np.unique(self.buckets.lookup(np.unique(all_keys)))
+        all_keys, all_starts = keys2d.reshape(-1)[present], present % n
+        candidates = sorted_unique(self.buckets.lookup(sorted_unique(all_keys)))
         for row in candidates.tolist():
             text = self.texts[row]
-            key = anchor_key(text)
+            key = self._anchors[row]
             for start in all_starts[all_keys == np.uint64(key)].tolist():
                 if post.startswith(text, start):
                     hits.append(Hit(item=row, start=start, end=start + len(text)))

@@ -49,6 +49,12 @@ class MatchRequest(BaseModel):
     top_k: int = Field(default=5, ge=1, le=50)
     include_no_match: bool = False
 
+    @model_validator(mode="after")
+    def _one_or_many(self) -> MatchRequest:
+        if self.items is None and not (self.text and self.text.strip()) and not self.image_base64:
+            raise ValueError("give 'text' or 'image_base64', or a list of 'items'")
+        return self
+
     def all_items(self) -> list[MatchItem]:
         if self.items is not None:
             if self.text or self.image_base64:
