@@ -4,13 +4,13 @@ reposts inheriting matches, cases attached, and a sweep labelling copies stored 
 from __future__ import annotations
 
 from sqlalchemy import func, select
+from tests.ingest_support import add_claim, post
 
 from rumordesk.composition import Rumordesk
 from rumordesk.domain.access import Principal
 from rumordesk.services.ingestion import ingest_events
 from rumordesk.services.sweeps import run_sweep, start_sweep
 from rumordesk.store.ingest_models import Case, Post, PostMatch
-from tests.ingest_support import add_claim, post
 
 QUAKE = "地震局内部消息：今晚两点成都将发生七级大地震，大家不要睡觉"
 METRO = "The city metro will be closed for a whole month starting next Monday"

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+from tests.ingest_support import SubstringMatcher, add_claim, post
 from typer.testing import CliRunner
 
 from rumordesk.api.app import create_app
@@ -16,7 +17,6 @@ from rumordesk.composition import Rumordesk
 from rumordesk.domain.access import Principal, Role
 from rumordesk.services.ingestion import ingest_events
 from rumordesk.services.organisations import create_api_key
-from tests.ingest_support import SubstringMatcher, add_claim, post
 
 RUMOUR = "the dam has burst"
 
