@@ -1,6 +1,6 @@
 """CLEF 2022 CheckThat! 2A (English): find the fact-checked claim a tweet repeats.
 
-Run:  .venv/bin/python bench/bench_clef.py [--splits dev devtest]
+Run:  .venv/bin/python bench/bench_clef.py [--splits dev devtest] [--model FILE]
 Indexes the 14,231 claims (text, title, subtitle) in one Matcher and reports MAP@1, MAP@5 and
 recall@10 per split for the full hybrid system, the lexical path (no encoder) and a BM25-only
 baseline over the same tokens, in the same run. Claim embeddings are cached in
@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 
 from common import DATA, OUT, average_precision, read_jsonl, recall_at, table
 
 from rumordesk.matching.embedcache import CachedEncoder
 from rumordesk.matching.engine import Matcher, MatchQuery, Thresholds, records_from_claims_jsonl
 from rumordesk.matching.library import prepare
+from rumordesk.matching.reranker import Reranker
 from rumordesk.matching.semantic import UseEncoder
 
 CLEF = DATA / "clef2022-2a-en"
@@ -37,9 +39,14 @@ def main() -> None:
     """Build, query each split with each system, print the table."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--splits", nargs="+", default=["dev", "devtest"])
+    parser.add_argument("--model", type=Path, help="re-ranker file (default: the shipped one)")
     args = parser.parse_args()
     encoder = CachedEncoder(UseEncoder(), OUT / "clef-embeddings.npz")
-    matcher = Matcher(thresholds=Thresholds(match=0.8, review=0.5), encoder=encoder)
+    matcher = Matcher(
+        thresholds=Thresholds(match=0.8, review=0.5),
+        encoder=encoder,
+        reranker=Reranker.load(args.model) if args.model else None,
+    )
     start = time.perf_counter()
     matcher.build(records_from_claims_jsonl(CLEF / "claims.jsonl.gz"), progress=True)
     encoder.flush()

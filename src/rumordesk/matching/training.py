@@ -2,22 +2,31 @@
 
 The shipped model ``models/reranker.json`` was made with (from the repository root)::
 
+    .venv/bin/python bench/bench_zh_evasion.py --write-train bench/out/zh-train
     .venv/bin/python -m rumordesk.matching.training \
         --claims ../shared/data/clef2022-2a-en/claims.jsonl.gz \
         --pairs ../shared/data/clef2022-2a-en/train.jsonl.gz \
-        --out src/rumordesk/matching/models/reranker.json --cache bench/out/clef-embeddings.npz
+        --out src/rumordesk/matching/models/reranker.json --cache bench/out/clef-embeddings.npz \
+        --zh-claims bench/out/zh-train/claims.jsonl.gz \
+        --zh-pairs bench/out/zh-train/pairs.jsonl.gz \
+        --zh-cache bench/out/zh-embeddings.npz --zh-weight 0.05
 
-(``rumordesk matcher train --claims ... --pairs ... --out ...`` does the same without the cache.)
+The first command writes the TRAIN half of the Weibo benchmark (rumour originals as claims;
+evasive rewrites of them as positives; non-rumour originals and comments under non-rumours as
+negatives); the EVAL half is never trained on. (``rumordesk matcher train --claims ... --pairs
+... --out ...`` trains on the first set alone, without the cache.)
 
-1. Index the claims with the same engine that serves matches.
+1. Index the claims with the same engine that serves matches (the extra set in its own index).
 2. For each labelled post, take every candidate the layers produce; a candidate is positive when
-   its claim is among the post's labelled claims. Each post is used a second time as if its
-   claims were not in the library (all candidates negative), so that scores stay low for posts
-   that repeat no claim: without it the model learns "best candidate = match". A short
-   fragment of each post (2-11 characters) is added as a further all-negative query.
-3. Fit a logistic regression per path (hybrid, lexical-only) on all pairs, and an isotonic
-   calibration on out-of-fold scores (4 folds split by post, so no post is scored by a model
-   that saw it); the report's held-out figures come from the same out-of-fold scores.
+   its claim is among the post's labelled claims (a post with no claims is all negative). Each
+   labelled post is used a second time as if its claims were not in the library (all candidates
+   negative), so that scores stay low for posts that repeat no claim: without it the model
+   learns "best candidate = match". A short fragment of each post (2-11 characters) is added as
+   a further all-negative query.
+3. Fit a logistic regression per path (hybrid, lexical-only) on all pairs (the extra set's rows
+   weighted by ``--zh-weight``), and an isotonic calibration on out-of-fold scores (4 folds
+   split by post, so no post is scored by a model that saw it); the report's held-out figures
+   come from the same out-of-fold scores.
 """
 
 from __future__ import annotations
@@ -78,7 +87,12 @@ def read_pairs(paths: Sequence[Path]) -> list[tuple[str, set[str]]]:
 
 
 def _fit(
-    x: np.ndarray, y: np.ndarray, groups: np.ndarray, features: list[str]
+    x: np.ndarray,
+    y: np.ndarray,
+    groups: np.ndarray,
+    features: list[str],
+    w: np.ndarray,
+    c: float = 1.0,
 ) -> tuple[ScoringModel, np.ndarray]:
     """Logistic regression on all pairs; isotonic calibration on 4-fold out-of-post predictions.
 
@@ -89,10 +103,11 @@ def _fit(
     z = (x - mean) / scale
     oof = np.zeros(len(y), dtype=np.float64)
     for fit_idx, held_idx in GroupKFold(n_splits=4).split(z, y, groups):
-        part = LogisticRegression(C=1.0, max_iter=3000).fit(z[fit_idx], y[fit_idx])
+        part = LogisticRegression(C=c, max_iter=3000)
+        part.fit(z[fit_idx], y[fit_idx], sample_weight=w[fit_idx])
         oof[held_idx] = part.decision_function(z[held_idx])
-    lr = LogisticRegression(C=1.0, max_iter=3000).fit(z, y)
-    iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(oof, y)
+    lr = LogisticRegression(C=c, max_iter=3000).fit(z, y, sample_weight=w)
+    iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(oof, y, w)
     model = ScoringModel(
         features=features,
         mean=mean.astype(F32),
@@ -105,23 +120,14 @@ def _fit(
     return model, oof
 
 
-def train_reranker(
-    claims_path: Path,
-    pairs_paths: Path | Sequence[Path],
-    out_path: Path,
-    *,
-    encoder: Encoder | None = None,
-    seed: int = 13,
-) -> TrainReport:
-    """Train and write the re-ranker model; returns what it saw and its held-out quality."""
-    paths = [pairs_paths] if isinstance(pairs_paths, (str, Path)) else list(pairs_paths)
-    matcher = Matcher(
-        thresholds=Thresholds(match=0.8, review=0.5),
-        encoder=encoder or UseEncoder(),
-        reranker=False,
-    )
-    matcher.build(records_from_claims_jsonl(claims_path), progress=True)
-    posts = read_pairs(paths)
+def _pairs(
+    matcher: Matcher, posts: list[tuple[str, set[str]]], seed: int, first_group: int
+) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray], int, int]:
+    """Feature rows, labels and post groups for labelled posts against ``matcher``'s library.
+
+    Each post also yields all-negative rows as if its claims were not indexed, and a short
+    fragment of it as a further all-negative query. Returns (xs, ys, groups, found, total).
+    """
     queries = [MatchQuery(text=t) for t, _ in posts]
     cands = matcher.featurise(queries)
     # The same posts with their claims left out: posts that repeat nothing in the library.
@@ -133,7 +139,8 @@ def train_reranker(
     short = matcher.featurise(fragments)
     xs, ys, groups = [], [], []
     found = total = 0
-    for g, ((_, gold), cand) in enumerate(zip(posts, cands, strict=True)):
+    for n, ((_, gold), cand) in enumerate(zip(posts, cands, strict=True)):
+        g = first_group + n
         ids = [matcher.library.claim_ids[r] for r in cand.rows]
         total += len(gold)
         found += len(gold & set(ids))
@@ -142,15 +149,59 @@ def train_reranker(
         xs.append(cand.x)
         ys.append(np.asarray([i in gold for i in ids], dtype=np.int8))
         groups.append(np.full(len(ids), g))
-        for negative in (unmatched[g], short[g]):
+        # a post that repeats no claim is already all-negative: no need to describe it twice
+        negatives = (short[n],) if not gold else (unmatched[n], short[n])
+        for negative in negatives:
             if negative.rows:
                 xs.append(negative.x)
                 ys.append(np.zeros(len(negative.rows), dtype=np.int8))
                 groups.append(np.full(len(negative.rows), g))
+    return xs, ys, groups, found, total
+
+
+def _indexed(claims_path: Path, encoder: Encoder) -> Matcher:
+    matcher = Matcher(thresholds=Thresholds(match=0.8, review=0.5), encoder=encoder, reranker=False)
+    matcher.build(records_from_claims_jsonl(claims_path), progress=True)
+    return matcher
+
+
+def train_reranker(
+    claims_path: Path,
+    pairs_paths: Path | Sequence[Path],
+    out_path: Path,
+    *,
+    encoder: Encoder | None = None,
+    seed: int = 13,
+    zh_claims: Path | None = None,
+    zh_pairs: Path | None = None,
+    zh_encoder: Encoder | None = None,
+    zh_weight: float = 1.0,
+) -> TrainReport:
+    """Train and write the re-ranker model; returns what it saw and its held-out quality.
+
+    ``zh_claims``/``zh_pairs`` add a second labelled set indexed in its own library (the
+    Chinese TRAIN half written by ``bench/bench_zh_evasion.py --write-train``; a pair with no
+    claims is a negative post); its rows count ``zh_weight`` times as much as the main set's.
+    """
+    paths = [pairs_paths] if isinstance(pairs_paths, (str, Path)) else list(pairs_paths)
+    base = encoder or UseEncoder()
+    posts = read_pairs(paths)
+    xs, ys, groups, found, total = _pairs(_indexed(claims_path, base), posts, seed, 0)
+    weights = [np.ones(len(y), dtype=np.float64) for y in ys]
+    if zh_claims is not None and zh_pairs is not None:
+        zh_posts = read_pairs([zh_pairs])
+        zx, zy, zg, _, _ = _pairs(
+            _indexed(zh_claims, zh_encoder or base), zh_posts, seed, len(posts)
+        )
+        xs, ys, groups = xs + zx, ys + zy, groups + zg
+        weights += [np.full(len(y), zh_weight, dtype=np.float64) for y in zy]
+        posts = posts + zh_posts
+        paths = paths + [zh_pairs]
     x, y, grp = np.concatenate(xs), np.concatenate(ys), np.concatenate(groups)
+    w = np.concatenate(weights)
     lex_cols = [FEATURES_HYBRID.index(f) for f in FEATURES_LEXICAL]
-    hybrid, oof_h = _fit(x, y, grp, FEATURES_HYBRID)
-    lexical, oof_l = _fit(x[:, lex_cols], y, grp, FEATURES_LEXICAL)
+    hybrid, oof_h = _fit(x, y, grp, FEATURES_HYBRID, w)
+    lexical, oof_l = _fit(x[:, lex_cols], y, grp, FEATURES_LEXICAL, w)
     report = TrainReport(
         posts=len(posts),
         pairs=int(y.size),
@@ -167,6 +218,7 @@ def train_reranker(
         meta={
             "trained_on": [Path(p).name for p in paths],
             "claims": Path(claims_path).name,
+            "zh_weight": zh_weight if zh_pairs is not None else None,
             "report": {k: v for k, v in report.to_dict().items() if k != "out"},
         },
     ).save(Path(out_path))
@@ -174,8 +226,9 @@ def train_reranker(
 
 
 def _map5(scores: np.ndarray, labels: np.ndarray, groups: np.ndarray) -> float:
+    """MAP@5 over the posts that have a positive candidate (all-negative posts have no AP)."""
     total, n = 0.0, 0
-    for g in np.unique(groups):
+    for g in np.unique(groups[labels == 1]):
         m = groups == g
         order = np.argsort(-scores[m])[:5]
         lab = labels[m][order]
@@ -184,8 +237,7 @@ def _map5(scores: np.ndarray, labels: np.ndarray, groups: np.ndarray) -> float:
             if hit:
                 hits += 1
                 ap += hits / k
-        positives = int(labels[m].sum())
-        total += ap / positives if positives else 0.0
+        total += ap / int(labels[m].sum())
         n += 1
     return total / max(n, 1)
 
@@ -197,13 +249,27 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--pairs", type=Path, nargs="+", required=True)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--cache", type=Path, help="embedding cache file (.npz)")
+    parser.add_argument("--zh-claims", type=Path, help="claims of an extra (Chinese) set")
+    parser.add_argument("--zh-pairs", type=Path, help="labelled posts of the extra set")
+    parser.add_argument("--zh-cache", type=Path, help="embedding cache for the extra set")
+    parser.add_argument("--zh-weight", type=float, default=1.0, help="weight of its rows")
     args = parser.parse_args(argv)
-    encoder: Encoder = UseEncoder()
-    if args.cache:
-        encoder = CachedEncoder(encoder, args.cache)
-    report = train_reranker(args.claims, args.pairs, args.out, encoder=encoder)
-    if isinstance(encoder, CachedEncoder):
-        encoder.flush()
+    base = UseEncoder()
+    encoder: Encoder = CachedEncoder(base, args.cache) if args.cache else base
+    zh_encoder: Encoder = CachedEncoder(base, args.zh_cache) if args.zh_cache else base
+    report = train_reranker(
+        args.claims,
+        args.pairs,
+        args.out,
+        encoder=encoder,
+        zh_claims=args.zh_claims,
+        zh_pairs=args.zh_pairs,
+        zh_encoder=zh_encoder,
+        zh_weight=args.zh_weight,
+    )
+    for used in (encoder, zh_encoder):
+        if isinstance(used, CachedEncoder):
+            used.flush()
     print(json.dumps(report.to_dict(), indent=2))
 
 
