@@ -28,9 +28,9 @@ run: $(STAMP)
 	$(BIN)/rumordesk demo setup
 	$(BIN)/rumordesk demo replay
 	@echo ""
-	@echo "  rumordesk is starting at http://127.0.0.1:8000  (API docs: http://127.0.0.1:8000/docs)"
+	@echo "  rumordesk is starting at http://127.0.0.1:$${RUMORDESK_PORT:-8000}  (API docs: http://127.0.0.1:$${RUMORDESK_PORT:-8000}/docs)"
 	@echo "  demo API key:  $${RUMORDESK_DEMO_API_KEY:-rd_demo_local_only_key}"
-	@echo "  try:  curl -H 'Authorization: Bearer $${RUMORDESK_DEMO_API_KEY:-rd_demo_local_only_key}' http://127.0.0.1:8000/v1/claims"
+	@echo "  try:  curl -H 'Authorization: Bearer $${RUMORDESK_DEMO_API_KEY:-rd_demo_local_only_key}' http://127.0.0.1:$${RUMORDESK_PORT:-8000}/v1/claims"
 	@echo ""
 	$(BIN)/rumordesk serve
 
