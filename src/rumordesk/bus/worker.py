@@ -83,6 +83,7 @@ class Worker:
         while not self.stop.is_set():
             deliveries = self.bus.fetch(self.batch_size, self.fetch_timeout)
             if not deliveries:
+                self.repair_links()
                 if burst and self.bus.drained():
                     break
                 continue
@@ -92,6 +93,16 @@ class Worker:
                 on_batch(self.stats)
         self.bus.flush()
         return self.stats
+
+    def repair_links(self) -> int:
+        """When idle: link posts whose parent was committed by another worker at the same time."""
+        from rumordesk.store.ingest_repositories import relink_orphans
+
+        with self.factory() as session, session.begin():
+            made = relink_orphans(session)
+        if made:
+            log.info("linked %d posts whose parent arrived through another worker", made)
+        return made
 
     def handle(self, deliveries: list[Delivery]) -> None:
         """Steps 2-4 for one fetched batch."""

@@ -100,6 +100,35 @@ def link_posts(session: Session, platform: str, new_ids: Sequence[str]) -> None:
             )
 
 
+def relink_orphans(session: Session) -> int:
+    """Link every stored post whose parent or root arrived without the link being made.
+
+    Two workers can each commit one side of a parent/child pair while neither sees the other's
+    uncommitted row; this repair pass (run when a worker is idle) closes such gaps. Returns how
+    many links it made.
+    """
+    parent = POSTS.alias("parent")
+    made = 0
+    for column, ref in (
+        (POSTS.c.parent_post_id, POSTS.c.parent_external_id),
+        (POSTS.c.root_post_id, POSTS.c.root_external_id),
+    ):
+        match = (parent.c.platform == POSTS.c.platform) & (parent.c.external_id == ref)
+        target = select(parent.c.id).where(match).scalar_subquery()
+        result = session.execute(
+            update(POSTS)
+            .where(
+                column.is_(None),
+                ref.is_not(None),
+                ref != POSTS.c.external_id,
+                select(parent.c.id).where(match).exists(),
+            )
+            .values({column: target})
+        )
+        made += result.rowcount or 0
+    return made
+
+
 def reroot(session: Session, platform: str, moved: dict[str, str]) -> None:
     """Posts filed under a provisional root (a parent not yet seen) move to the real root."""
     for old, new in moved.items():
