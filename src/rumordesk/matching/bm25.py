@@ -1,5 +1,11 @@
 """BM25 over claim tokens: a ``bm25s`` main index plus a small live delta.
 
+Top-k search never scores every document (that is O(library) per query, ~8 ms at a million
+claims): a token's posting list is read whole when it is short, and only its ``IMPACT_LIMIT``
+highest-scoring documents when it is long (a common word, low IDF). The best candidates of that
+accumulation are then re-scored exactly against the full postings, so every returned score is the
+true BM25 score; only a document whose rank depends on common words alone can be missed.
+
 bm25s has no incremental add, so documents added after the last build go to a delta scored here
 with the same formula and the main index's statistics (document frequencies of main + delta, the
 main average length); removed documents are masked. When the delta outgrows a fraction of the main
@@ -16,6 +22,26 @@ import numpy as np
 import numpy.typing as npt
 
 K1, B = 1.5, 0.75
+IMPACT_LIMIT = 256  # documents read per long posting list
+RESCORE_FACTOR = 4  # candidates re-scored exactly per requested result
+
+
+def _gather(
+    starts: npt.NDArray[np.int64],
+    stops: npt.NDArray[np.int64],
+    times: npt.NDArray[np.int64],
+    docs: npt.NDArray[np.integer],
+    scores: npt.NDArray[np.floating],
+) -> tuple[npt.NDArray[np.integer], npt.NDArray[np.float64]]:
+    """The slices [start, stop) of ``docs`` and ``scores`` concatenated, scores times ``times``."""
+    count = (stops - starts).astype(np.int64)
+    total = int(count.sum())
+    offset = np.cumsum(count) - count
+    at = np.repeat(starts - offset, count) + np.arange(total, dtype=np.int64)
+    vals = scores[at].astype(np.float64)
+    if times.size and times.max() > 1:
+        vals *= np.repeat(times, count)
+    return docs[at], vals
 
 
 class BM25Index:
@@ -32,9 +58,17 @@ class BM25Index:
         self._delta: list[int] = []
         self._avgdl = 1.0
         self._dead = 0
-        self._sorted_postings = False
+        self._fwd_tokens: npt.NDArray[np.int32] = np.empty(0, dtype=np.int32)
+        self._fwd_scores: npt.NDArray[np.float32] = np.empty(0, dtype=np.float32)
+        self._fwd_ptr: npt.NDArray[np.int64] = np.zeros(1, dtype=np.int64)
+        self._query_weight: npt.NDArray[np.float32] = np.empty(0, dtype=np.float32)
         self._main_pos: npt.NDArray[np.int64] = np.empty(0, dtype=np.int64)  # row -> position
         self._main_sizes: npt.NDArray[np.int64] = np.empty(0, dtype=np.int64)  # distinct tokens
+        # long postings only: token -> offset into the impact-ordered (top IMPACT_LIMIT) arrays
+        self._impact_pos: npt.NDArray[np.int64] = np.empty(0, dtype=np.int64)  # -1: whole
+        self._impact_limit = IMPACT_LIMIT
+        self._impact_docs: npt.NDArray[np.int32] = np.empty(0, dtype=np.int32)
+        self._impact_scores: npt.NDArray[np.float32] = np.empty(0, dtype=np.float32)
 
     def __len__(self) -> int:
         return sum(self._alive)
@@ -59,19 +93,102 @@ class BM25Index:
             for i in rows:
                 self._df.update(set(self._docs[i]))
             self._avgdl = sum(len(self._docs[i]) for i in rows) / len(rows)
-            indices = np.asarray(main.scores["indices"], dtype=np.int64)
-            self._main_sizes = np.bincount(indices, minlength=len(rows))
-            # whether each token's posting lists its documents in ascending order
-            step = np.diff(indices)
-            starts = np.asarray(main.scores["indptr"][1:-1], dtype=np.int64)
-            step[starts[starts > 0] - 1] = 1
-            self._sorted_postings = bool(np.all(step > 0))
+            self._index_forward(main, len(rows))
+            self._index_impacts(main)
         else:
             self._main = None
             self._main_sizes = np.empty(0, dtype=np.int64)
         self._main_pos = np.full(len(self._docs), -1, dtype=np.int64)
         self._main_pos[self._main_rows] = np.arange(len(rows), dtype=np.int64)
         self._position = {row: pos for pos, row in enumerate(rows)}
+
+    def _index_forward(self, main: bm25s.BM25, n_docs: int) -> None:
+        """The postings turned around: per document, its token ids and their BM25 scores."""
+        indptr = np.asarray(main.scores["indptr"], dtype=np.int64)
+        indices = main.scores["indices"]
+        token_of = np.repeat(np.arange(indptr.size - 1, dtype=np.int32), np.diff(indptr))
+        order = np.argsort(indices, kind="stable")
+        self._fwd_tokens = token_of[order]
+        self._fwd_scores = np.asarray(main.scores["data"], dtype=np.float32)[order]
+        self._main_sizes = np.bincount(indices, minlength=n_docs).astype(np.int64)
+        self._fwd_ptr = np.concatenate([[0], np.cumsum(self._main_sizes)]).astype(np.int64)
+        self._query_weight = np.zeros(indptr.size - 1, dtype=np.float32)  # scratch, kept zero
+
+    def _exact(
+        self, mpos: npt.NDArray[np.int64], tokens: npt.NDArray[np.int64], weights: npt.NDArray
+    ) -> npt.NDArray[np.float64]:
+        """Per main-index position, the sum of ``weights[token]`` * the token's BM25 score
+        over the query ``tokens`` it holds (read from the forward index, not the postings)."""
+        starts, stops = self._fwd_ptr[mpos], self._fwd_ptr[mpos + 1]
+        count = stops - starts
+        at = np.repeat(starts - (np.cumsum(count) - count), count) + np.arange(int(count.sum()))
+        owner = np.repeat(np.arange(mpos.size), count)
+        qw = self._query_weight
+        qw[tokens] = weights
+        try:
+            contrib = qw[self._fwd_tokens[at]]
+        finally:
+            qw[tokens] = 0.0
+        return np.bincount(owner, weights=contrib * self._fwd_scores[at], minlength=mpos.size)
+
+    def _index_impacts(self, main: bm25s.BM25) -> None:
+        """For each long posting list, its ``IMPACT_LIMIT`` best documents, best first."""
+        indptr = np.asarray(main.scores["indptr"], dtype=np.int64)
+        data, indices = main.scores["data"], main.scores["indices"]
+        lengths = np.diff(indptr)
+        long_tokens = np.nonzero(lengths > IMPACT_LIMIT)[0]
+        self._impact_pos = np.full(lengths.size, -1, dtype=np.int64)
+        self._impact_pos[long_tokens] = np.arange(long_tokens.size) * IMPACT_LIMIT
+        self._impact_limit = IMPACT_LIMIT
+        docs, scores = [], []
+        for token in long_tokens.tolist():
+            a, b = int(indptr[token]), int(indptr[token + 1])
+            best = np.argpartition(-data[a:b], IMPACT_LIMIT)[:IMPACT_LIMIT]
+            docs.append(indices[a:b][best].astype(np.int32))
+            scores.append(data[a:b][best].astype(np.float32))
+        self._impact_docs = np.concatenate(docs) if docs else np.empty(0, dtype=np.int32)
+        self._impact_scores = np.concatenate(scores) if scores else np.empty(0, np.float32)
+
+    def _main_top(
+        self, ids: list[int], k: int
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
+        """Main-index positions of the top-``k`` documents for token ``ids`` and their exact
+        scores (see the module docstring for how long postings are cut short)."""
+        assert self._main is not None
+        indptr, indices = self._main.scores["indptr"], self._main.scores["indices"]
+        data = self._main.scores["data"]
+        # a token repeated in the query counts each time, as in bm25s
+        tokens, times = np.unique(np.asarray(ids, dtype=np.int64), return_counts=True)
+        impact = self._impact_pos[tokens]
+        cut = impact >= 0
+        whole = ~cut
+        docs_w, vals_w = _gather(
+            indptr[tokens[whole]], indptr[tokens[whole] + 1], times[whole], indices, data
+        )
+        limit = self._impact_limit
+        docs_c, vals_c = _gather(
+            impact[cut], impact[cut] + limit, times[cut], self._impact_docs, self._impact_scores
+        )
+        all_docs = np.concatenate([docs_w.astype(np.int64), docs_c.astype(np.int64)])
+        if not all_docs.size:
+            return np.empty(0, np.int64), np.empty(0, np.float32)
+        all_vals = np.concatenate([vals_w, vals_c])
+        unique, inverse = np.unique(all_docs, return_inverse=True)
+        total = np.bincount(inverse, weights=all_vals, minlength=unique.size)
+        if cut.any():
+            # complete postings were exact; the best few are re-scored with every query token
+            keep = min(unique.size, max(RESCORE_FACTOR * k, k))
+            if unique.size > keep:
+                unique = unique[np.argpartition(-total, keep - 1)[:keep]]
+            total = self._exact(unique, tokens, times.astype(np.float32))
+        if self._dead:
+            total[self._main_dead[unique]] = 0.0
+        live = total > 0
+        unique, total = unique[live], total[live]
+        if unique.size > k:
+            top = np.argpartition(-total, k - 1)[:k]
+            unique, total = unique[top], total[top]
+        return unique, total.astype(np.float32)
 
     def tokens(self, row: int) -> list[str]:
         """The indexed tokens of a row (empty once removed)."""
@@ -100,7 +217,8 @@ class BM25Index:
         if self._main is not None and main.any():
             mpos = pos[main]
             sizes[main] = self._main_sizes[mpos]
-            common[main] = self._shared_in_main(mpos, self._main.get_tokens_ids(list(query)))
+            ids = np.asarray(self._main.get_tokens_ids(list(query)), dtype=np.int64)
+            common[main] = self._exact_count(mpos, ids)
         for i in np.nonzero(~main)[0].tolist():
             doc = self._docs[rows[i]]
             if doc:
@@ -108,30 +226,23 @@ class BM25Index:
                 common[i] = len(query.intersection(doc))
         return common, sizes
 
-    def _shared_in_main(self, mpos: npt.NDArray[np.int64], ids: list[int]) -> npt.NDArray[np.int64]:
-        """For main-index positions ``mpos`` (sorted), how many of the tokens ``ids`` each has.
-
-        Short postings are matched against the candidates in one pass; a long posting (a
-        common word in a big library) is instead searched for each candidate, when sorted.
-        """
-        common = np.zeros(mpos.size, dtype=np.int64)
-        assert self._main is not None
-        indptr, indices = self._main.scores["indptr"], self._main.scores["indices"]
-        short: list[npt.NDArray[np.integer]] = []
-        for token in ids:
-            a, b = int(indptr[token]), int(indptr[token + 1])
-            if b - a <= 8 * mpos.size or not self._sorted_postings:
-                short.append(indices[a:b])
-                continue
-            posting = indices[a:b]
-            at = np.minimum(np.searchsorted(posting, mpos), posting.size - 1)
-            common += np.take(posting, at) == mpos
-        if short:
-            posting = np.concatenate(short)
-            at = np.minimum(np.searchsorted(mpos, posting), mpos.size - 1)
-            found = np.take(mpos, at) == posting
-            common += np.bincount(at[found], minlength=mpos.size)
-        return common
+    def _exact_count(
+        self, mpos: npt.NDArray[np.int64], ids: npt.NDArray[np.int64]
+    ) -> npt.NDArray[np.float64]:
+        """For main-index positions ``mpos``, how many of the distinct tokens ``ids`` each has."""
+        if not ids.size:
+            return np.zeros(mpos.size, dtype=np.float64)
+        starts, stops = self._fwd_ptr[mpos], self._fwd_ptr[mpos + 1]
+        count = stops - starts
+        at = np.repeat(starts - (np.cumsum(count) - count), count) + np.arange(int(count.sum()))
+        owner = np.repeat(np.arange(mpos.size), count)
+        qw = self._query_weight
+        qw[ids] = 1.0
+        try:
+            hit = qw[self._fwd_tokens[at]]
+        finally:
+            qw[ids] = 0.0
+        return np.bincount(owner, weights=hit, minlength=mpos.size)
 
     def add(self, tokens: list[str]) -> int:
         """Add one document live; returns its row."""
@@ -184,15 +295,9 @@ class BM25Index:
         if self._main is not None and query:
             ids = self._main.get_tokens_ids(query)
             if ids:
-                s = self._main.get_scores_from_ids(ids)
-                if self._dead:
-                    s[self._main_dead] = 0.0
-                top = (
-                    np.argpartition(-s, min(k, s.size - 1))[:k] if s.size > k else np.arange(s.size)
-                )
-                top = top[s[top] > 0]
+                top, top_scores = self._main_top(ids, k)
                 rows.append(self._main_rows[top])
-                scores.append(s[top].astype(np.float32))
+                scores.append(top_scores)
         if self._delta and query:
             d_rows, d_scores = self._delta_scores(query)
             rows.append(np.asarray(d_rows, dtype=np.int64))

@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image, ImageDraw
 
+from rumordesk.matching import bm25 as bm25_module
 from rumordesk.matching.bm25 import BM25Index
 from rumordesk.matching.buckets import HashBuckets
 from rumordesk.matching.image import ImageIndex, pdq_hash
@@ -85,6 +87,45 @@ def test_bm25_live_add_and_remove_without_rebuild() -> None:
     index.remove(1)
     rows, _ = index.search(["bleach", "covid"], k=3)
     assert 1 not in rows.tolist() and new in rows.tolist()
+
+
+def test_bm25_pruned_top_k_scores_exactly_and_misses_no_document_with_a_rare_word(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Long postings are cut to their best documents, then the candidates are re-scored in
+    full. Every returned score is the true BM25 score, and no document sharing a rare query
+    word (complete posting) that beats the last result is missed; with only rare words the
+    top-k is exactly bm25s's exhaustive one."""
+    monkeypatch.setattr(bm25_module, "IMPACT_LIMIT", 20)
+    rng = np.random.default_rng(5)
+    common = [f"w{i}" for i in range(8)]  # in most documents: postings far beyond the limit
+    rare = [f"r{i}" for i in range(400)]
+    docs = [
+        list(rng.choice(common, size=rng.integers(1, 6)))
+        + list(rng.choice(rare, size=rng.integers(0, 4)))
+        for _ in range(600)
+    ]
+    index = BM25Index()
+    index.build(docs)
+    index.remove(7)
+    assert (index._impact_pos >= 0).any(), "the test corpus must have cut postings"
+    main = index._main
+    assert main is not None
+    for q in range(60):
+        rare_words = list(rng.choice(rare, size=1 + q % 3))
+        query = list(rng.choice(common, size=q % 4)) + rare_words
+        full = main.get_scores_from_ids(main.get_tokens_ids(query))
+        full[index._main_dead] = 0
+        rows, scores = index.search(query, k=10)
+        assert np.allclose(scores, full[rows], atol=1e-4)  # true scores, not estimates
+        assert 7 not in rows.tolist()
+        floor = scores.min() if rows.size == 10 else 0.0
+        with_rare = [d for d, doc in enumerate(docs) if set(rare_words) & set(doc) and d != 7]
+        missed = [d for d in with_rare if full[d] > floor + 1e-4 and d not in rows.tolist()]
+        assert not missed
+        if q % 4 == 0:  # rare words only: exactly the exhaustive top-k
+            expected = np.sort(full)[::-1][:10]
+            assert np.allclose(np.sort(scores)[::-1], expected[expected > 0], atol=1e-4)
 
 
 def test_vector_index_flat_and_ivf_agree_on_the_nearest() -> None:
