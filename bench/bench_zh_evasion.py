@@ -79,7 +79,11 @@ def main() -> None:
     parser.add_argument("--examples", type=int, default=1000, help="false matches written out")
     args = parser.parse_args()
     policy = load_policy(ROOT / "src" / "rumordesk" / "policy" / "default.yaml").matching
-    thresholds = Thresholds(match=policy.match_threshold, review=policy.review_threshold)
+    thresholds = Thresholds(
+        match=policy.match_threshold,
+        review=policy.review_threshold,
+        min_claim_chars=policy.min_claim_chars,
+    )
     rng = random.Random(args.seed)
 
     rumours: dict[str, str] = {}

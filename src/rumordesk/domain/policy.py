@@ -72,6 +72,7 @@ class MatchingPolicy(_Strict):
 
     match_threshold: float = Field(default=0.8, ge=0, le=1)
     review_threshold: float = Field(default=0.5, ge=0, le=1)
+    min_claim_chars: int = Field(default=6, ge=0, le=1000)
 
     @model_validator(mode="after")
     def _ordered(self) -> MatchingPolicy:

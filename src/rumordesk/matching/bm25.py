@@ -15,6 +15,7 @@ index, ``compact`` rebuilds the main index from every live document.
 from __future__ import annotations
 
 import math
+import sys
 from collections import Counter
 
 import bm25s
@@ -24,6 +25,10 @@ import numpy.typing as npt
 K1, B = 1.5, 0.75
 IMPACT_LIMIT = 256  # documents read per long posting list
 RESCORE_FACTOR = 4  # candidates re-scored exactly per requested result
+
+
+def _interned(tokens: list[str]) -> tuple[str, ...]:
+    return tuple(sys.intern(str(t)) for t in tokens)
 
 
 def _gather(
@@ -49,7 +54,8 @@ class BM25Index:
 
     def __init__(self, *, delta_fraction: float = 0.05) -> None:
         self.delta_fraction = delta_fraction
-        self._docs: list[list[str]] = []
+        # token strings are interned: a million documents share one copy of each word
+        self._docs: list[tuple[str, ...]] = []
         self._alive: list[bool] = []
         self._main: bm25s.BM25 | None = None
         self._main_rows: npt.NDArray[np.int64] = np.empty(0, dtype=np.int64)
@@ -75,7 +81,7 @@ class BM25Index:
 
     def build(self, docs: list[list[str]]) -> None:
         """Index these token lists; row = position."""
-        self._docs = [list(d) for d in docs]
+        self._docs = [_interned(d) for d in docs]
         self._alive = [True] * len(docs)
         self._rebuild()
 
@@ -100,7 +106,6 @@ class BM25Index:
             self._main_sizes = np.empty(0, dtype=np.int64)
         self._main_pos = np.full(len(self._docs), -1, dtype=np.int64)
         self._main_pos[self._main_rows] = np.arange(len(rows), dtype=np.int64)
-        self._position = {row: pos for pos, row in enumerate(rows)}
 
     def _index_forward(self, main: bm25s.BM25, n_docs: int) -> None:
         """The postings turned around: per document, its token ids and their BM25 scores."""
@@ -192,7 +197,7 @@ class BM25Index:
 
     def tokens(self, row: int) -> list[str]:
         """The indexed tokens of a row (empty once removed)."""
-        return self._docs[row]
+        return list(self._docs[row])
 
     def shared_tokens(
         self, rows: list[int], query: set[str]
@@ -247,7 +252,7 @@ class BM25Index:
     def add(self, tokens: list[str]) -> int:
         """Add one document live; returns its row."""
         row = len(self._docs)
-        self._docs.append(list(tokens))
+        self._docs.append(_interned(tokens))
         self._alive.append(True)
         if tokens:
             self._delta.append(row)
@@ -260,9 +265,9 @@ class BM25Index:
         """Tombstone a row."""
         if row < len(self._alive) and self._alive[row]:
             self._alive[row] = False
-            self._docs[row] = []
-            pos = self._position.get(row)
-            if pos is not None:
+            self._docs[row] = ()
+            pos = int(self._main_pos[row]) if row < self._main_pos.size else -1
+            if pos >= 0:
                 self._main_dead[pos] = True
                 self._dead += 1
             if row in self._delta:

@@ -291,7 +291,9 @@ class Matcher:
                         claim_id=lib.claim_ids[r],
                         external_id=lib.external_ids[r],
                         score=score,
-                        decision=self.thresholds.decide(score, confirmed=lib.confirmed[r]),
+                        decision=self.thresholds.decide(
+                            score, confirmed=lib.confirmed[r], claim_chars=lib.claim_chars[r]
+                        ),
                         layers=cand.evidence_at(i),
                     )
                 )

@@ -104,6 +104,7 @@ class Library:
         self.claim_ids: list[str] = []
         self.external_ids: list[str | None] = []
         self.confirmed: list[bool] = []
+        self.claim_chars: list[int] = []  # non-space characters of the longest normalised text
         self.keywords: list[list[str]] = []
         self.alive: list[bool] = []
         self.row_of: dict[str, int] = {}
@@ -128,6 +129,7 @@ class Library:
         self.claim_ids.append(record.claim_id)
         self.external_ids.append(record.external_id)
         self.confirmed.append(record.confirmed)
+        self.claim_chars.append(max((len(p.norm) - p.norm.count(" ") for p in preps), default=0))
         self.alive.append(True)
         self.row_of[record.claim_id] = row
         words = sorted({normalize(k) for k in record.keywords if k.strip()} - {""})

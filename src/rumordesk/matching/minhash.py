@@ -4,7 +4,8 @@
 2. Sign: ``num_perm`` multiply-shift hash functions applied to all ids at once; the minimum per
    function is the signature (uint32, so 64 functions = 256 bytes per text).
 3. Band: the signature is cut into ``bands`` bands; each band hashes to one uint64 bucket key.
-4. Query: rows sharing any band key are candidates; their Jaccard similarity is estimated as the
+4. Query: rows sharing any band key are candidates (two band keys when one-band collisions are
+   too many to verify, as in a big library); their Jaccard similarity is estimated as the
    share of equal signature positions, and containment (how much of the claim is in the post) is
    derived from it and the two shingle-set sizes.
 """
@@ -17,11 +18,12 @@ from collections.abc import Iterable
 import numpy as np
 import numpy.typing as npt
 
-from rumordesk.matching.buckets import HashBuckets, sorted_unique
+from rumordesk.matching.buckets import HashBuckets
 
 U32 = npt.NDArray[np.uint32]
 U64 = npt.NDArray[np.uint64]
 EMPTY = np.uint32(0xFFFFFFFF)
+MANY_CANDIDATES = 1024  # above this many band collisions, a row must collide on two bands
 
 
 class MinHashIndex:
@@ -112,9 +114,19 @@ class MinHashIndex:
         """Rows sharing a band whose estimated Jaccard reaches ``min_jaccard`` (sorted)."""
         if size == 0 or self._n == 0:
             return np.empty(0, np.int64)
-        rows = sorted_unique(self.buckets.lookup(self.band_keys(signature[None])[0]))
-        if rows.size == 0:
+        hits = np.sort(self.buckets.lookup(self.band_keys(signature[None])[0]))
+        if hits.size == 0:
             return np.empty(0, np.int64)
+        first = np.empty(hits.size, dtype=bool)
+        first[0] = True
+        np.not_equal(hits[1:], hits[:-1], out=first[1:])
+        rows = hits[first]
+        if rows.size > MANY_CANDIDATES:
+            # In a big library, texts sharing common shingles collide on one band by chance;
+            # only rows colliding on two or more are verified (a true near-duplicate, J >= 0.5,
+            # shares ~8 of 32 bands; low-overlap paraphrases are left to BM25 and vectors).
+            bands_shared = np.diff(np.append(np.flatnonzero(first), hits.size))
+            rows = rows[bands_shared >= 2]
         equal = _count_true(np.take(self.signatures, rows, axis=0) == signature[None])
         jac = (equal / self.num_perm).astype(np.float32)  # the same value as ``estimate``
         out: npt.NDArray[np.int64] = rows[jac >= min_jaccard].astype(np.int64)

@@ -60,11 +60,14 @@ class Thresholds:
 
     match: float
     review: float
+    min_claim_chars: int = 6
 
-    def decide(self, score: float, *, confirmed: bool = True) -> Decision:
-        """``match``/``review``/``no_match``; an unconfirmed claim is never more than ``review``."""
+    def decide(self, score: float, *, confirmed: bool = True, claim_chars: int = 10**6) -> Decision:
+        """``match``/``review``/``no_match``. An unconfirmed claim, or one whose longest text has
+        fewer than ``min_claim_chars`` normalised characters (too short to tell one claim from
+        everyday talk: "真的假的？", "Fake!"), is never more than ``review``."""
         if score >= self.match:
-            return "match" if confirmed else "review"
+            return "match" if confirmed and claim_chars >= self.min_claim_chars else "review"
         if score >= self.review:
             return "review"
         return "no_match"

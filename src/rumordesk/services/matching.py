@@ -46,7 +46,9 @@ def index_record(claim: Claim) -> IndexRecord:
 def thresholds_of(desk: Rumordesk) -> Thresholds:
     """Decision thresholds from the policy file."""
     m = desk.policy.matching
-    return Thresholds(match=m.match_threshold, review=m.review_threshold)
+    return Thresholds(
+        match=m.match_threshold, review=m.review_threshold, min_claim_chars=m.min_claim_chars
+    )
 
 
 def to_claim_match(result: MatchResult) -> ClaimMatch:

@@ -7,7 +7,8 @@ The pipeline (``STEPS``, applied in order by ``normalize``):
    zero-width and invisible characters removed (ZWSP/ZWNJ/ZWJ, BOM, soft hyphen, variation
    selectors, bidi controls, tag characters), casefold, then look-alike letters mapped to Latin
    (Cyrillic а, Greek ο, small capitals) and radical forms to characters (⺠→民).
-2. ``strip_noise``: URLs and @mentions removed; #hashtag# markers dropped, their words kept.
+2. ``strip_noise``: URLs and @mentions removed; #hashtag# markers dropped, their words kept;
+   Weibo emoticon codes ("[蜡烛]", "[doge]": pictures when rendered) removed.
    Boilerplate such as "转发" or "扩散" stays: commentary is the matcher's business.
 3. ``remove_padding``: symbols, emoji, punctuation and combining marks between characters
    vanish inside CJK ("地★震", "新.冠") and inside runs of single Latin characters ("f.a.k.e");
@@ -58,6 +59,8 @@ _URL = re.compile(
 )
 _MENTION = re.compile(r"(?<![a-z0-9])@[\w\-.]{1,30}")  # after 是 too; not in "ch@t"
 _HASHTAG = re.compile(r"#([^#\n]{1,40})#")
+# Weibo-style emoticon codes: [蜡烛] [哈哈] [doge] render as pictures, not words
+_EMOTICON = re.compile(r"\[(?:[\u4e00-\u9fff]{2,4}|[a-z]{2,8})\]")
 _PADDING = re.compile(r"(?:[^\w\s]|_)+")
 _NUMBER_SEPARATOR = re.compile(r"[.,:]")
 _JOINED_CHAR = re.compile(f"[{JOINED}]")
@@ -124,6 +127,8 @@ def strip_noise(text: str) -> str:
         text = _MENTION.sub(" ", text)
     if "#" in text:
         text = _HASHTAG.sub(r" \1 ", text)
+    if "[" in text:
+        text = _EMOTICON.sub(" ", text)
     return text
 
 

@@ -197,6 +197,22 @@ def test_lexical_path_without_encoder_still_finds_copies() -> None:
     )
 
 
+def test_a_claim_too_short_to_be_specific_is_at_most_review() -> None:
+    """"真的假的？" repeated verbatim scores high, but four characters do not identify a claim:
+    the policy's ``min_claim_chars`` caps it at review; a full-length claim still matches."""
+    short = IndexRecord("c-short", "RD-S", ["真的假的？"])
+    long_ = IndexRecord("c-long", "RD-L", ["喝板蓝根可以预防新冠病毒感染"])
+    m = Matcher(thresholds=Thresholds(0.8, 0.5, min_claim_chars=6), semantic=False)
+    m.build([short, long_])
+    assert m.library.claim_chars == [4, 14]
+    best = m.match("真的假的？？")[0]
+    assert best.claim_id == "c-short" and best.score >= 0.8 and best.decision == "review"
+    assert m.match("喝板蓝根可以预防新冠病毒感染！")[0].decision == "match"
+    t = Thresholds(0.8, 0.5, min_claim_chars=6)
+    assert t.decide(0.9, claim_chars=5) == "review" and t.decide(0.9, claim_chars=6) == "match"
+    assert t.decide(0.3, claim_chars=2) == "no_match"
+
+
 def test_records_from_both_claim_formats(tmp_path: Path) -> None:
     path = tmp_path / "claims.jsonl.gz"
     rows = [

