@@ -40,27 +40,38 @@ def main() -> None:
         texts = s.execute(select(Post.id, Post.text, Post.norm_text).where(*sweepable())).all()
         read = time.perf_counter() - start
         # the most reposted original's text: a rumour with old copies to find
-        root = s.scalar(select(Post.root_external_id).where(Post.kind == "repost")
-                        .group_by(Post.root_external_id)
-                        .order_by(func.count().desc()).limit(1))
+        root = s.scalar(
+            select(Post.root_external_id)
+            .where(Post.kind == "repost")
+            .group_by(Post.root_external_id)
+            .order_by(func.count().desc())
+            .limit(1)
+        )
         text = s.scalar(select(Post.text).where(Post.external_id == root))
     print(f"{total:,} stored posts, {len(texts):,} sweepable; reading them alone: {read:.1f} s")
     with desk.sessions() as s, s.begin():
         org = create_organisation(session=s, name=f"bench-sweep-{time.time_ns()}")
         claim = claim_service.create_claim(
-            session=s, principal=system_principal(org.id), policy=desk.policy,
+            session=s,
+            principal=system_principal(org.id),
+            policy=desk.policy,
             fields=ClaimFields(canonical_text=text, evidence=EVIDENCE),
-            status=ClaimStatus.CONFIRMED, reviewer="bench")
+            status=ClaimStatus.CONFIRMED,
+            reviewer="bench",
+        )
     desk.matching.refresh(force=True)
     sweep = start_sweep(factory=desk.sessions, claim_id=claim.id)
     start = time.perf_counter()
-    done = run_sweep(factory=desk.sessions, matcher=desk.matching, sweep_id=sweep.id,
-                     batch_size=args.batch)
+    done = run_sweep(
+        factory=desk.sessions, matcher=desk.matching, sweep_id=sweep.id, batch_size=args.batch
+    )
     took = time.perf_counter() - start
     print("| stored posts | sweepable | sweep time | posts/s | matched | read-only baseline |")
     print("|---|---|---|---|---|---|")
-    print(f"| {total:,} | {len(texts):,} | {took:.1f} s | {len(texts) / took:,.0f} | "
-          f"{done.matched:,} | {read:.1f} s |")
+    print(
+        f"| {total:,} | {len(texts):,} | {took:.1f} s | {len(texts) / took:,.0f} | "
+        f"{done.matched:,} | {read:.1f} s |"
+    )
     desk.close()
 
 

@@ -33,8 +33,12 @@ ROOT = Path(__file__).resolve().parents[1]
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--limit", type=int, default=0, help="only the first N Weibo events")
-    parser.add_argument("--db", type=Path, default=None,
-                        help="keep the ingested SQLite database here and reuse it on later runs")
+    parser.add_argument(
+        "--db",
+        type=Path,
+        default=None,
+        help="keep the ingested SQLite database here and reuse it on later runs",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         events = Path(tmp) / "weibo.jsonl"
@@ -50,19 +54,27 @@ def main() -> None:
         desk = build(Settings(database_url=url, data_dir=Path(tmp) / "var"))
         if not reuse:
             start = time.perf_counter()
-            report = ingest_file(factory=desk.sessions, path=events, matcher=None,
-                                 policy=desk.policy, batch_size=5000)
+            report = ingest_file(
+                factory=desk.sessions,
+                path=events,
+                matcher=None,
+                policy=desk.policy,
+                batch_size=5000,
+            )
             took = time.perf_counter() - start
-            print(f"ingested {report.accepted:,} events ({report.duplicate} duplicates) in "
-                  f"{took:.1f} s: {report.lines / took:,.0f} events/s")
+            print(
+                f"ingested {report.accepted:,} events ({report.duplicate} duplicates) in "
+                f"{took:.1f} s: {report.lines / took:,.0f} events/s"
+            )
         with desk.sessions() as session:
             roots = session.scalars(select(Post).where(Post.kind == "original")).all()
             total = engine_only = slowest = 0.0
             posts = 0
             for root in roots:
                 t0 = time.perf_counter()
-                trace, cascade = cascade_view(session=session, post_id=root.external_id,
-                                              platform=root.platform)
+                trace, cascade = cascade_view(
+                    session=session, post_id=root.external_id, platform=root.platform
+                )
                 took = time.perf_counter() - t0
                 total += took
                 slowest = max(slowest, took)
@@ -73,8 +85,10 @@ def main() -> None:
                 engine_only += time.perf_counter() - t1
         print("| cascades | posts | load + trace (API path) | engine only | slowest cascade |")
         print("|---|---|---|---|---|")
-        print(f"| {len(roots):,} | {posts:,} | {total:.1f} s | {engine_only:.1f} s | "
-              f"{slowest * 1000:.0f} ms |")
+        print(
+            f"| {len(roots):,} | {posts:,} | {total:.1f} s | {engine_only:.1f} s | "
+            f"{slowest * 1000:.0f} ms |"
+        )
         desk.close()
 
 

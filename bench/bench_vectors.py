@@ -7,7 +7,8 @@ vectors mixed from two real ones plus noise (as in ``bench_match_speed.py``). Qu
 embeddings (CLEF train/dev/devtest), searched in batches of 64 on one thread. Exact search (flat,
 float32) is the baseline in the same run; each candidate index reports recall@10 of the exact
 top-10 (and the share of the exact top-10 among its top 50, the candidates the engine takes and
-re-scores), milliseconds per query (top 50) and bytes per vector. ``semantic.VectorIndex`` uses the results.
+re-scores), milliseconds per query (top 50) and bytes per vector; ``semantic.VectorIndex`` follows
+the results.
 """
 
 from __future__ import annotations

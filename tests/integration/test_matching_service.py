@@ -9,7 +9,9 @@ from rumordesk.services import claims as svc
 from rumordesk.services.matching import MatchingService
 from rumordesk.services.matching_contract import ContentItem
 
-EVIDENCE = [{"authority": "Metro Authority", "title": "Statement", "url": "https://m.example.org/1"}]
+EVIDENCE = [
+    {"authority": "Metro Authority", "title": "Statement", "url": "https://m.example.org/1"}
+]
 QUAKE = "地震局内部消息：今晚两点成都将发生七级大地震，大家不要睡觉"
 METRO = "The city metro will be closed for a whole month starting Monday"
 
@@ -17,8 +19,15 @@ METRO = "The city metro will be closed for a whole month starting Monday"
 def _add(desk: Rumordesk, p: Principal, text: str, **kw) -> str:
     with desk.sessions() as s, s.begin():
         fields = ClaimFields(canonical_text=text, evidence=EVIDENCE, keywords=kw.pop("kw", []))
-        return svc.create_claim(session=s, principal=p, policy=desk.policy, fields=fields,
-                                status=ClaimStatus.CONFIRMED, reviewer="R", **kw).id
+        return svc.create_claim(
+            session=s,
+            principal=p,
+            policy=desk.policy,
+            fields=fields,
+            status=ClaimStatus.CONFIRMED,
+            reviewer="R",
+            **kw,
+        ).id
 
 
 def _top(service: MatchingService, text: str) -> list[str]:
@@ -26,8 +35,7 @@ def _top(service: MatchingService, text: str) -> list[str]:
     return [m.claim_id for m in rows[0]]
 
 
-def test_library_changes_reach_the_index_without_rebuild(desk: Rumordesk,
-                                                         admin: Principal) -> None:
+def test_library_changes_reach_the_index_without_rebuild(desk: Rumordesk, admin: Principal) -> None:
     quake = _add(desk, admin, QUAKE, kw=["地震局内部", "七级"])
     service = desk.matching
     assert _top(service, "转发！地★震局內部消息：今晚兩點成都有七級大地震")[0] == quake
@@ -36,8 +44,13 @@ def test_library_changes_reach_the_index_without_rebuild(desk: Rumordesk,
     assert service.version != version
     assert _top(service, "the metro will close for a month from monday!!")[0] == metro
     with desk.sessions() as s, s.begin():
-        svc.transition_claim(session=s, principal=admin, claim_id=metro,
-                             target=ClaimStatus.RETRACTED, reason="it really closed")
+        svc.transition_claim(
+            session=s,
+            principal=admin,
+            claim_id=metro,
+            target=ClaimStatus.RETRACTED,
+            reason="it really closed",
+        )
     assert metro not in _top(service, "the metro will close for a month from monday!!")
 
 
@@ -58,19 +71,22 @@ def test_index_persists_and_replicas_catch_up(desk: Rumordesk, admin: Principal)
 
 def test_unconfirmed_claims_are_capped_at_review(desk: Rumordesk, admin: Principal) -> None:
     with desk.sessions() as s, s.begin():
-        svc.create_claim(session=s, principal=admin, policy=desk.policy,
-                         fields=ClaimFields(canonical_text=METRO))
-    rows = desk.matching.match_items([ContentItem(key="q", text=METRO)], top_k=1,
-                                     include_no_match=True)
+        svc.create_claim(
+            session=s, principal=admin, policy=desk.policy, fields=ClaimFields(canonical_text=METRO)
+        )
+    rows = desk.matching.match_items(
+        [ContentItem(key="q", text=METRO)], top_k=1, include_no_match=True
+    )
     assert rows[0] and rows[0][0].decision in ("review", "no_match")
 
 
-def test_sweep_prefilter_matches_only_lexical_relatives(desk: Rumordesk,
-                                                        admin: Principal) -> None:
+def test_sweep_prefilter_matches_only_lexical_relatives(desk: Rumordesk, admin: Principal) -> None:
     quake = _add(desk, admin, QUAKE)
-    items = [ContentItem(key="a", text="地震局内部消息：今晚两点成都将发生七级大地震，快转"),
-             ContentItem(key="b", text="今天天气不错，去公园散步"),
-             ContentItem(key="c", text=None)]
+    items = [
+        ContentItem(key="a", text="地震局内部消息：今晚两点成都将发生七级大地震，快转"),
+        ContentItem(key="b", text="今天天气不错，去公园散步"),
+        ContentItem(key="c", text=None),
+    ]
     found = desk.matching.match_claim(quake, items)
     assert found[1] is None and found[2] is None
     assert found[0] is None or found[0].claim_id == quake

@@ -30,21 +30,28 @@ def traced(desk: Rumordesk, admin: Principal) -> str:
         post("p3", kind="repost", parent="p2", root="p1", account="carol", minute=2),
         post("p1", text=f"Breaking: {RUMOUR} upstream!", account="alice", minute=0),
         post("p2", kind="repost", parent="p1", root="p1", account="bob", minute=1),
-        post("p4", kind="comment", parent="p1", root="p1", account="dave", minute=3,
-             text="is this true?"),
+        post(
+            "p4",
+            kind="comment",
+            parent="p1",
+            root="p1",
+            account="dave",
+            minute=3,
+            text="is this true?",
+        ),
         post("p5", text=f"{RUMOUR}!! share", account="erin", minute=10),
         post("p6", kind="repost", parent="p5", root="p5", account="bob", minute=11),
         post("p7", text=f"heard that {RUMOUR}", account="frank", minute=20, platform="forum"),
         post("x1", text="nice weather today", account="zoe", minute=0.5),
     ]
-    report = ingest_events(factory=desk.sessions, raws=events, matcher=matcher,
-                           policy=desk.policy)
+    report = ingest_events(factory=desk.sessions, raws=events, matcher=matcher, policy=desk.policy)
     assert report.summary()["accepted"] == len(events), report.results
     return claim_id
 
 
-def test_claim_trace_finds_first_poster_roles_and_reach(desk: Rumordesk, admin: Principal,
-                                                        traced: str) -> None:
+def test_claim_trace_finds_first_poster_roles_and_reach(
+    desk: Rumordesk, admin: Principal, traced: str
+) -> None:
     from rumordesk.services.tracing import claim_nodes, trace_claim_view
 
     with desk.sessions() as session:
@@ -99,16 +106,18 @@ def test_cascade_api_json_graphml_svg(client, traced: str) -> None:
     assert c.get("/v1/posts/weibo/p1", headers=h).status_code == 200
 
 
-def test_trace_cli(desk: Rumordesk, traced: str, database_url: str,
-                   monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+def test_trace_cli(
+    desk: Rumordesk, traced: str, database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:
     monkeypatch.setenv("RUMORDESK_DATABASE_URL", database_url)
     runner = CliRunner()
     result = runner.invoke(cli_app, ["trace", "--post", "p2", "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["root_post_id"] == "p1"
     svg = tmp_path / "c.svg"
-    result = runner.invoke(cli_app, ["trace", "--post", "p5", "--platform", "weibo",
-                                     "--svg", str(svg)])
+    result = runner.invoke(
+        cli_app, ["trace", "--post", "p5", "--platform", "weibo", "--svg", str(svg)]
+    )
     assert result.exit_code == 0, result.output
     assert "first poster: erin" in result.stdout and svg.read_text().startswith("<")
     result = runner.invoke(cli_app, ["trace", "--claim", traced])

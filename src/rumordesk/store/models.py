@@ -106,4 +106,6 @@ class ClaimRevision(Base):
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     changes: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 from rumordesk.store import ingest_models as _ingest_models  # noqa: E402,F401  (register tables)

@@ -198,7 +198,7 @@ def test_lexical_path_without_encoder_still_finds_copies() -> None:
 
 
 def test_a_claim_too_short_to_be_specific_is_at_most_review() -> None:
-    """"真的假的？" repeated verbatim scores high, but four characters do not identify a claim:
+    """A verbatim "真的假的？" repeat scores high, but four characters do not identify a claim:
     the policy's ``min_claim_chars`` caps it at review; a full-length claim still matches."""
     short = IndexRecord("c-short", "RD-S", ["真的假的？"])
     long_ = IndexRecord("c-long", "RD-L", ["喝板蓝根可以预防新冠病毒感染"])

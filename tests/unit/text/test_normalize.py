@@ -141,7 +141,7 @@ def test_strip_noise_on_raw_text_keeps_hashtag_words() -> None:
 
 
 def test_weibo_emoticon_codes_are_noise_but_bracketed_characters_are_not() -> None:
-    """"[蜡烛]" renders as a candle picture: a comment of emoticons says nothing a claim does."""
+    """A "[蜡烛]" code renders as a candle: a comment of emoticons says nothing a claim does."""
     assert normalize("确实死了，[蜡烛][蜡烛][蜡烛]") == "确实死了"
     assert normalize("李天一将无罪释放[疑问]") == "李天一将无罪释放"
     assert normalize("［哈哈］太好了 [doge]") == "太好了"  # full-width brackets fold first
