@@ -23,8 +23,10 @@ negatives); the EVAL half is never trained on. (``rumordesk matcher train --clai
    negative), so that scores stay low for posts that repeat no claim: without it the model
    learns "best candidate = match". A short fragment of each post (2-11 characters) is added as
    a further all-negative query.
-3. Fit a logistic regression per path (hybrid, lexical-only) on all pairs (the extra set's rows
-   weighted by ``--zh-weight``), and an isotonic calibration on out-of-fold scores (4 folds
+3. Fit a linear scorer per path (hybrid, lexical-only): a pointwise logistic regression on all
+   pairs plus a pairwise one on (positive - negative) differences within each post, which orders
+   the candidates of a post better (the extra set's rows weighted by ``--zh-weight``); then an
+   isotonic calibration on out-of-fold scores (4 folds
    split by post, so no post is scored by a model that saw it); the report's held-out figures
    come from the same out-of-fold scores.
 """
@@ -53,6 +55,8 @@ from rumordesk.matching.reranker import FEATURES_HYBRID, FEATURES_LEXICAL, Reran
 from rumordesk.matching.semantic import Encoder, UseEncoder
 
 F32 = np.float32
+PAIRWISE_WEIGHT = 2.0  # chosen on CLEF dev (1.0: 0.941, 2.0: 0.945, 3.0: 0.945 MAP@5)
+MAX_PAIRED_NEGATIVES = 200
 
 
 @dataclass
@@ -86,15 +90,54 @@ def read_pairs(paths: Sequence[Path]) -> list[tuple[str, set[str]]]:
     return out
 
 
+def _pairwise(
+    z: np.ndarray, y: np.ndarray, groups: np.ndarray, w: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Differences (positive - negative) of candidates of the same post, both ways round, for
+    a ranking model; at most ``MAX_PAIRED_NEGATIVES`` negatives per positive, in candidate order."""
+    diffs, weights = [], []
+    order = np.argsort(groups, kind="stable")
+    bounds = np.flatnonzero(np.diff(groups[order])) + 1
+    for idx in np.split(order, bounds):
+        pos, neg = idx[y[idx] == 1], idx[y[idx] == 0][:MAX_PAIRED_NEGATIVES]
+        if pos.size and neg.size and w[pos].any():
+            diffs.append((z[pos][:, None, :] - z[neg][None, :, :]).reshape(-1, z.shape[1]))
+            weights.append(np.repeat(w[pos], neg.size))
+    if not diffs:
+        return np.empty((0, z.shape[1])), np.empty(0), np.empty(0)
+    d, dw = np.concatenate(diffs), np.concatenate(weights)
+    labels = np.concatenate([np.ones(len(d)), np.zeros(len(d))])
+    return np.concatenate([d, -d]), labels, np.concatenate([dw, dw])
+
+
+def _linear(
+    z: np.ndarray, y: np.ndarray, groups: np.ndarray, w: np.ndarray, pair_w: np.ndarray, c: float
+) -> tuple[np.ndarray, float]:
+    """Weights and intercept of the scoring line: a pointwise logistic regression (is this pair
+    a match at all?) plus ``PAIRWISE_WEIGHT`` times a pairwise one (which candidate of the same
+    post is the better match?). The pointwise part keeps scores comparable across posts for
+    calibration; the pairwise part orders candidates (MAP@5 on CLEF dev 0.934 -> 0.945)."""
+    point = LogisticRegression(C=c, max_iter=3000).fit(z, y, sample_weight=w)
+    coef = point.coef_[0].astype(np.float64)
+    dx, dy, dw = _pairwise(z, y, groups, pair_w)
+    if PAIRWISE_WEIGHT and len(dy):
+        pair = LogisticRegression(C=0.1, max_iter=3000, fit_intercept=False)
+        pair.fit(dx, dy, sample_weight=dw)
+        coef = coef + PAIRWISE_WEIGHT * pair.coef_[0]
+    return coef, float(point.intercept_[0])
+
+
 def _fit(
     x: np.ndarray,
     y: np.ndarray,
     groups: np.ndarray,
     features: list[str],
     w: np.ndarray,
+    pair_w: np.ndarray,
     c: float = 1.0,
 ) -> tuple[ScoringModel, np.ndarray]:
-    """Logistic regression on all pairs; isotonic calibration on 4-fold out-of-post predictions.
+    """The scoring line (``_linear``) on all pairs; isotonic calibration on 4-fold
+    out-of-post predictions.
 
     Returns the model and the out-of-fold raw scores (for the held-out report).
     """
@@ -103,17 +146,18 @@ def _fit(
     z = (x - mean) / scale
     oof = np.zeros(len(y), dtype=np.float64)
     for fit_idx, held_idx in GroupKFold(n_splits=4).split(z, y, groups):
-        part = LogisticRegression(C=c, max_iter=3000)
-        part.fit(z[fit_idx], y[fit_idx], sample_weight=w[fit_idx])
-        oof[held_idx] = part.decision_function(z[held_idx])
-    lr = LogisticRegression(C=c, max_iter=3000).fit(z, y, sample_weight=w)
+        coef, intercept = _linear(
+            z[fit_idx], y[fit_idx], groups[fit_idx], w[fit_idx], pair_w[fit_idx], c
+        )
+        oof[held_idx] = z[held_idx] @ coef + intercept
+    coef, intercept = _linear(z, y, groups, w, pair_w, c)
     iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(oof, y, w)
     model = ScoringModel(
         features=features,
         mean=mean.astype(F32),
         scale=scale.astype(F32),
-        coef=lr.coef_[0].astype(F32),
-        intercept=float(lr.intercept_[0]),
+        coef=coef.astype(F32),
+        intercept=intercept,
         iso_x=np.asarray(iso.X_thresholds_, dtype=F32),
         iso_y=np.asarray(iso.y_thresholds_, dtype=F32),
     )
@@ -188,6 +232,7 @@ def train_reranker(
     posts = read_pairs(paths)
     xs, ys, groups, found, total = _pairs(_indexed(claims_path, base), posts, seed, 0)
     weights = [np.ones(len(y), dtype=np.float64) for y in ys]
+    n_main = len(ys)
     if zh_claims is not None and zh_pairs is not None:
         zh_posts = read_pairs([zh_pairs])
         zx, zy, zg, _, _ = _pairs(
@@ -199,9 +244,15 @@ def train_reranker(
         paths = paths + [zh_pairs]
     x, y, grp = np.concatenate(xs), np.concatenate(ys), np.concatenate(groups)
     w = np.concatenate(weights)
+    # the extra set teaches where a match starts (pointwise) but not how to order candidates:
+    # its candidate lists are rewrites of one rumour, whose order says little about real posts
+    pair_w = np.concatenate(
+        [np.ones(len(y), dtype=np.float64) for y in ys[:n_main]]
+        + [np.zeros(len(y), dtype=np.float64) for y in ys[n_main:]]
+    )
     lex_cols = [FEATURES_HYBRID.index(f) for f in FEATURES_LEXICAL]
-    hybrid, oof_h = _fit(x, y, grp, FEATURES_HYBRID, w)
-    lexical, oof_l = _fit(x[:, lex_cols], y, grp, FEATURES_LEXICAL, w)
+    hybrid, oof_h = _fit(x, y, grp, FEATURES_HYBRID, w, pair_w)
+    lexical, oof_l = _fit(x[:, lex_cols], y, grp, FEATURES_LEXICAL, w, pair_w)
     report = TrainReport(
         posts=len(posts),
         pairs=int(y.size),

@@ -128,17 +128,20 @@ def test_bm25_pruned_top_k_scores_exactly_and_misses_no_document_with_a_rare_wor
             assert np.allclose(np.sort(scores)[::-1], expected[expected > 0], atol=1e-4)
 
 
-def test_vector_index_flat_and_ivf_agree_on_the_nearest() -> None:
+def test_vector_index_kinds_agree_on_the_nearest_and_grow_live() -> None:
     rng = np.random.default_rng(0)
     vectors = normalise(rng.normal(size=(3000, 32)).astype(np.float32))
     queries = normalise(vectors[:20] + 0.05 * rng.normal(size=(20, 32)).astype(np.float32))
-    flat, ivf = VectorIndex(32), VectorIndex(32, flat_max=1000, nprobe=64)
-    flat.build(vectors)
-    ivf.build(vectors)
-    assert flat.kind == "flat" and ivf.kind == "ivf-sq8"
-    assert flat.search(queries, 1)[0][:, 0].tolist() == list(range(20))
-    assert ivf.search(queries, 1)[0][:, 0].tolist() == list(range(20))
-    assert np.allclose(ivf.vectors(np.array([3])), vectors[3], atol=0.05)
+    flat = VectorIndex(32)
+    hnsw_sq8 = VectorIndex(32, flat_max=1000)
+    for index, kind in ((flat, "flat"), (hnsw_sq8, "hnsw-sq8")):
+        index.build(vectors)
+        assert index.kind == kind
+        assert index.search(queries, 1)[0][:, 0].tolist() == list(range(20))
+        assert np.allclose(index.vectors(np.array([3])), vectors[3], atol=0.05)
+        extra = normalise(rng.normal(size=(5, 32)).astype(np.float32))
+        assert index.add(extra) == 3000 and len(index) == 3005
+        assert index.search(extra, 1)[0][:, 0].tolist() == list(range(3000, 3005))
 
 
 def _picture(path: Path, size: int) -> None:
