@@ -13,7 +13,6 @@ filtered by the caller's tombstone mask.
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any, Protocol
 
