@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import sys
+import threading
 from collections import Counter
 
 import bm25s
@@ -49,6 +50,30 @@ def _gather(
     return docs[at], vals
 
 
+class _Scratch:
+    """Dense per-document and per-token arrays reused across queries and kept all zero between
+    them, so summing a query's postings costs O(postings), not a sort or a library-sized pass."""
+
+    def __init__(self, n_docs: int, n_tokens: int) -> None:
+        self.acc = np.zeros(n_docs, dtype=np.float64)
+        self.owner = np.zeros(n_docs, dtype=np.int64)
+        self.query_weight = np.zeros(n_tokens, dtype=np.float32)
+
+    def sum_by_doc(
+        self, docs: npt.NDArray[np.int64], vals: npt.NDArray[np.float64]
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+        """The distinct ``docs`` and the sum of ``vals`` for each."""
+        acc, owner = self.acc, self.owner
+        try:
+            np.add.at(acc, docs, vals)
+            at = np.arange(docs.size, dtype=np.int64)
+            owner[docs] = at  # the last entry of each document owns its sum
+            distinct = docs[owner[docs] == at]
+            return distinct, acc[distinct]
+        finally:
+            acc[docs] = 0.0
+
+
 class BM25Index:
     """Document rows -> BM25 scores for a tokenised query; rows are stable across compaction."""
 
@@ -67,7 +92,7 @@ class BM25Index:
         self._fwd_tokens: npt.NDArray[np.int32] = np.empty(0, dtype=np.int32)
         self._fwd_scores: npt.NDArray[np.float32] = np.empty(0, dtype=np.float32)
         self._fwd_ptr: npt.NDArray[np.int64] = np.zeros(1, dtype=np.int64)
-        self._query_weight: npt.NDArray[np.float32] = np.empty(0, dtype=np.float32)
+        self._local = threading.local()
         self._main_pos: npt.NDArray[np.int64] = np.empty(0, dtype=np.int64)  # row -> position
         self._main_sizes: npt.NDArray[np.int64] = np.empty(0, dtype=np.int64)  # distinct tokens
         # long postings only: token -> offset into the impact-ordered (top IMPACT_LIMIT) arrays
@@ -117,7 +142,17 @@ class BM25Index:
         self._fwd_scores = np.asarray(main.scores["data"], dtype=np.float32)[order]
         self._main_sizes = np.bincount(indices, minlength=n_docs).astype(np.int64)
         self._fwd_ptr = np.concatenate([[0], np.cumsum(self._main_sizes)]).astype(np.int64)
-        self._query_weight = np.zeros(indptr.size - 1, dtype=np.float32)  # scratch, kept zero
+        self._local = threading.local()  # per-thread scratch arrays, sized to this build
+
+    def _scratch(self) -> _Scratch:
+        """This thread's scratch arrays (matching may run in several threads at once)."""
+        scratch: _Scratch | None = getattr(self._local, "scratch", None)
+        if scratch is None:
+            assert self._main is not None
+            n_tokens = len(self._main.scores["indptr"]) - 1
+            scratch = _Scratch(int(self._main_rows.size), n_tokens)
+            self._local.scratch = scratch
+        return scratch
 
     def _exact(
         self, mpos: npt.NDArray[np.int64], tokens: npt.NDArray[np.int64], weights: npt.NDArray
@@ -128,7 +163,7 @@ class BM25Index:
         count = stops - starts
         at = np.repeat(starts - (np.cumsum(count) - count), count) + np.arange(int(count.sum()))
         owner = np.repeat(np.arange(mpos.size), count)
-        qw = self._query_weight
+        qw = self._scratch().query_weight
         qw[tokens] = weights
         try:
             contrib = qw[self._fwd_tokens[at]]
@@ -178,8 +213,7 @@ class BM25Index:
         if not all_docs.size:
             return np.empty(0, np.int64), np.empty(0, np.float32)
         all_vals = np.concatenate([vals_w, vals_c])
-        unique, inverse = np.unique(all_docs, return_inverse=True)
-        total = np.bincount(inverse, weights=all_vals, minlength=unique.size)
+        unique, total = self._scratch().sum_by_doc(all_docs, all_vals)
         if cut.any():
             # complete postings were exact; the best few are re-scored with every query token
             keep = min(unique.size, max(RESCORE_FACTOR * k, k))
@@ -241,7 +275,7 @@ class BM25Index:
         count = stops - starts
         at = np.repeat(starts - (np.cumsum(count) - count), count) + np.arange(int(count.sum()))
         owner = np.repeat(np.arange(mpos.size), count)
-        qw = self._query_weight
+        qw = self._scratch().query_weight
         qw[ids] = 1.0
         try:
             hit = qw[self._fwd_tokens[at]]

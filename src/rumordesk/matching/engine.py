@@ -28,7 +28,14 @@ from tqdm import tqdm
 
 from rumordesk.matching.features import MIN_SEMANTIC_CHARS, Candidates, candidates, without
 from rumordesk.matching.image import pdq_hash
-from rumordesk.matching.library import Library, Prepared, Signals, prepare
+from rumordesk.matching.library import (
+    Library,
+    Prepared,
+    Signals,
+    expand_tags,
+    prepare,
+    semantic_form,
+)
 from rumordesk.matching.records import (
     IndexRecord,
     LayerEvidence,
@@ -135,14 +142,11 @@ class Matcher:
         for record in records:
             unique[record.claim_id] = record
         recs = list(unique.values())
-        preps = [
-            [prepare(t) for t in r.texts]
-            for r in tqdm(recs, desc="preparing claims", disable=not progress)
-        ]
         if vectors is None:
-            vectors = self._embed([p.semantic for ps in preps for p in ps], progress)
+            texts = [semantic_form(expand_tags(t)) for r in recs for t in r.texts]
+            vectors = self._embed(texts, progress)
         self.library = self._new_library()
-        self.library.build(recs, preps, vectors)
+        self.library.build(recs, vectors, progress)
         self._records = unique
         self._base, self._ops = recs, []
         self._epoch = uuid.uuid4().hex[:12]

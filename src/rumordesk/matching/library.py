@@ -16,18 +16,21 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
+from tqdm import tqdm
 
 from rumordesk.matching.bm25 import BM25Index
 from rumordesk.matching.image import ImageIndex
-from rumordesk.matching.minhash import MinHashIndex
+from rumordesk.matching.minhash import MinHashIndex, shingle_ids
 from rumordesk.matching.records import IndexRecord
 from rumordesk.matching.rules import ExactIndex, KeywordIndex
 from rumordesk.matching.semantic import F32, VectorIndex
 from rumordesk.text.normalize import normalize, strip_noise, to_simplified
-from rumordesk.text.tokens import char_shingles, pinyin_key, tokenize
+from rumordesk.text.tokens import pinyin_key, tokenize
 
 SHINGLE = 3
 PINYIN_SHINGLE = 5
+BUILD_CHUNK = 20_000  # claims prepared at a time by ``Library.build`` (bounds its memory)
+_NO_IDS: npt.NDArray[np.uint64] = np.empty(0, dtype=np.uint64)
 
 
 @dataclass(frozen=True)
@@ -37,8 +40,8 @@ class Prepared:
     norm: str
     semantic: str
     tokens: list[str]
-    shingles: frozenset[str]
-    pinyin: frozenset[str]
+    shingles: npt.NDArray[np.uint64]  # distinct character-shingle ids (``shingle_ids``)
+    pinyin: npt.NDArray[np.uint64]  # the same over the pinyin key (Chinese text only)
 
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -66,10 +69,10 @@ def prepare(text: str) -> Prepared:
     """Normalise, tokenise and shingle a text (the pinyin form only for Chinese text)."""
     text = expand_tags(text)
     norm = normalize(text)
-    shingles = frozenset(char_shingles(norm, k=SHINGLE))
-    pinyin: frozenset[str] = frozenset()
+    shingles = shingle_ids(norm, SHINGLE)
+    pinyin = _NO_IDS
     if _CJK.search(norm):
-        pinyin = frozenset(char_shingles(pinyin_key(norm), k=PINYIN_SHINGLE))
+        pinyin = shingle_ids(pinyin_key(norm), PINYIN_SHINGLE)
     return Prepared(
         norm=norm,
         semantic=semantic_form(text),
@@ -147,25 +150,46 @@ class Library:
         self.images.add(row, record.image_hashes)
         return row
 
-    def build(
-        self, records: Sequence[IndexRecord], preps: Sequence[Sequence[Prepared]], vectors: F32
-    ) -> None:
-        """Index all claims at once (``vectors``: one row per text, in record order)."""
-        docs = []
-        for record, p in zip(records, preps, strict=True):
-            self._register(record, p)
-            docs.append([t for x in p for t in x.tokens])
-        flat = [x for p in preps for x in p]
-        self.exact.build([x.norm for x in flat])
-        for index, attr in ((self.minhash, "shingles"), (self.pinyin, "pinyin")):
-            sets = [getattr(x, attr) for x in flat]
-            sigs = (
-                np.stack([index.signature(s) for s in sets])
-                if sets
+    def build(self, records: Sequence[IndexRecord], vectors: F32, progress: bool = False) -> None:
+        """Index all claims at once (``vectors``: one row per text, in record order).
+
+        Texts are prepared ``BUILD_CHUNK`` claims at a time and only what the indexes keep
+        (normalised text, tokens, signatures) outlives a chunk, so memory stays near the size
+        of the finished index even for a million claims.
+        """
+        docs: list[list[str]] = []
+        norms: list[str] = []
+        sigs: dict[str, list[npt.NDArray[np.uint32]]] = {"minhash": [], "pinyin": []}
+        sizes: dict[str, list[int]] = {"minhash": [], "pinyin": []}
+        bar = tqdm(total=len(records), desc="preparing claims", disable=not progress)
+        for start in range(0, len(records), BUILD_CHUNK):
+            chunk = records[start : start + BUILD_CHUNK]
+            for record in chunk:
+                preps = [prepare(t) for t in record.texts]
+                self._register(record, preps)
+                docs.append([t for x in preps for t in x.tokens])
+                norms.extend(x.norm for x in preps)
+                for name, index, attr in (
+                    ("minhash", self.minhash, "shingles"),
+                    ("pinyin", self.pinyin, "pinyin"),
+                ):
+                    for x in preps:
+                        ids = getattr(x, attr)
+                        sigs[name].append(index.signature(ids))
+                        sizes[name].append(ids.size)
+            bar.update(len(chunk))
+        bar.close()
+        self.exact.build(norms)
+        del norms
+        for name, index in (("minhash", self.minhash), ("pinyin", self.pinyin)):
+            stacked = (
+                np.stack(sigs.pop(name))
+                if sizes[name]
                 else np.empty((0, index.num_perm), dtype=np.uint32)
             )
-            index.add_many(sigs, np.asarray([len(s) for s in sets], dtype=np.int64))
+            index.add_many(stacked, np.asarray(sizes[name], dtype=np.int64))
         self.bm25.build(docs)
+        del docs
         self.vectors.build(vectors)
 
     def add(self, record: IndexRecord, preps: Sequence[Prepared], vectors: F32) -> int:
@@ -215,7 +239,7 @@ class Library:
             (self.minhash, prep.shingles, "minhash_sig"),
             (self.pinyin, prep.pinyin, "pinyin_sig"),
         ):
-            if shingles:
+            if shingles.size:
                 signature = index.signature(shingles)
                 setattr(sig, name, signature)
                 text_rows = index.near(signature, len(shingles), min_jaccard=0.2)

@@ -1,6 +1,7 @@
 """Lexical near-duplicates: MinHash signatures over character shingles, banded into LSH buckets.
 
-1. Hash: each shingle gets a stable 32-bit id (CRC-32, never Python's salted ``hash``).
+1. Hash: each character k-shingle gets a stable 64-bit id computed from its code points with
+   numpy (``shingle_ids``; never Python's salted ``hash``), all shingles of a text at once.
 2. Sign: ``num_perm`` multiply-shift hash functions applied to all ids at once; the minimum per
    function is the signature (uint32, so 64 functions = 256 bytes per text).
 3. Band: the signature is cut into ``bands`` bands; each band hashes to one uint64 bucket key.
@@ -24,6 +25,41 @@ U32 = npt.NDArray[np.uint32]
 U64 = npt.NDArray[np.uint64]
 EMPTY = np.uint32(0xFFFFFFFF)
 MANY_CANDIDATES = 1024  # above this many band collisions, a row must collide on two bands
+
+
+_SHINGLE_WEIGHTS = np.random.default_rng(20240502).integers(
+    1, 2**63, size=16, dtype=np.uint64
+) | np.uint64(1)
+
+
+def shingle_ids(text: str, k: int) -> U64:
+    """Distinct ids of the character ``k``-shingles of ``text`` with spaces removed (one id for
+    the whole text when it is shorter than ``k``, none when it is empty).
+
+    An id is a multiply-add hash of the shingle's code points, mixed (xor-shift-multiply) so
+    its bits are uniform; equal shingles always get equal ids, in every process.
+    """
+    compact = text.replace(" ", "")
+    if not compact:
+        return np.empty(0, dtype=np.uint64)
+    codes = np.frombuffer(compact.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    n = codes.size
+    if n <= k:
+        h = (codes * _SHINGLE_WEIGHTS[:n]).sum(dtype=np.uint64, keepdims=True) + np.uint64(n)
+    else:
+        h = codes[: n - k + 1] * _SHINGLE_WEIGHTS[0]
+        for j in range(1, k):
+            h += codes[j : n - k + 1 + j] * _SHINGLE_WEIGHTS[j]
+    h ^= h >> np.uint64(31)
+    h *= np.uint64(0x9E3779B97F4A7C15)
+    h ^= h >> np.uint64(29)
+    out: U64 = np.unique(h)
+    return out
+
+
+def string_ids(strings: Iterable[str]) -> U64:
+    """Stable ids for arbitrary strings (CRC-32), for callers that bring their own features."""
+    return np.fromiter({zlib.crc32(s.encode("utf-8")) for s in strings}, dtype=np.uint64)
 
 
 class MinHashIndex:
@@ -55,9 +91,8 @@ class MinHashIndex:
             self.signatures[: self._n].nbytes + self.sizes[: self._n].nbytes + self.buckets.nbytes
         )
 
-    def signature(self, shingles: Iterable[str]) -> U32:
-        """The MinHash signature of a shingle set (all ``EMPTY`` for an empty set)."""
-        ids = np.fromiter({zlib.crc32(s.encode("utf-8")) for s in shingles}, dtype=np.uint64)
+    def signature(self, ids: U64) -> U32:
+        """The MinHash signature of a set of shingle ids (all ``EMPTY`` for an empty set)."""
         if ids.size == 0:
             return np.full(self.num_perm, EMPTY, dtype=np.uint32)
         hashed = (ids[:, None] * self._a[None, :] + self._b[None, :]) >> np.uint64(32)

@@ -5,6 +5,7 @@ All three start from ``normalize``, so a post and a claim are compared in one sp
 
 from __future__ import annotations
 
+import functools
 import re
 
 from rumordesk.text.confusables import CJK_TOKENS
@@ -34,6 +35,7 @@ def _undouble(stem_: str) -> str:
     return stem_
 
 
+@functools.lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
     """A light English stemmer: plurals, -ed, -ing, -ly and a final -e, so that 'vaccine',
     'vaccines' and 'vaccinated'/'vaccinate' meet and 'virus'/'viruses' do too."""

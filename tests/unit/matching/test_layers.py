@@ -12,7 +12,7 @@ from rumordesk.matching import bm25 as bm25_module
 from rumordesk.matching.bm25 import BM25Index
 from rumordesk.matching.buckets import HashBuckets
 from rumordesk.matching.image import ImageIndex, pdq_hash
-from rumordesk.matching.minhash import MinHashIndex
+from rumordesk.matching.minhash import MinHashIndex, shingle_ids
 from rumordesk.matching.rules import ExactIndex, KeywordIndex
 from rumordesk.matching.semantic import VectorIndex, normalise
 
@@ -34,21 +34,32 @@ def test_buckets_find_bulk_and_live_rows() -> None:
 def test_minhash_estimates_jaccard_and_finds_near_duplicates() -> None:
     index = MinHashIndex(num_perm=128, bands=32)
     texts = ["the quick brown fox jumps over the lazy dog", "completely unrelated words here"]
-    sets = [shingles(t) for t in texts]
-    index.add_many(np.stack([index.signature(s) for s in sets]), np.array([len(s) for s in sets]))
-    near = shingles("the quick brown fox jumped over the lazy dog!")
-    rows, jac, cont = index.query(index.signature(near), len(near))
+    sets = [shingles(t.replace(" ", "")) for t in texts]
+    ids = [shingle_ids(t, 3) for t in texts]
+    assert [i.size for i in ids] == [len(shingles(t.replace(" ", ""))) for t in texts]
+    index.add_many(np.stack([index.signature(i) for i in ids]), np.array([i.size for i in ids]))
+    text = "the quick brown fox jumped over the lazy dog!"
+    near, near_ids = shingles(text.replace(" ", "")), shingle_ids(text, 3)
+    rows, jac, cont = index.query(index.signature(near_ids), near_ids.size)
     assert rows.tolist() == [0]
     true = len(near & sets[0]) / len(near | sets[0])
     assert abs(float(jac[0]) - true) < 0.15
     assert 0.0 <= float(cont[0]) <= 1.0
-    live = index.add(index.signature(near), len(near))
-    rows, _, _ = index.query(index.signature(near), len(near))
+    live = index.add(index.signature(near_ids), near_ids.size)
+    rows, _, _ = index.query(index.signature(near_ids), near_ids.size)
     assert live in rows.tolist()
 
 
+def test_shingle_ids_are_distinct_per_shingle_and_stable() -> None:
+    assert shingle_ids("", 3).size == 0
+    assert shingle_ids("ab", 3).size == 1 and shingle_ids("ab", 3)[0] != shingle_ids("ba", 3)[0]
+    assert shingle_ids("abcabc", 3).size == 3  # abc, bca, cab
+    assert shingle_ids("地 震 了", 3).tolist() == shingle_ids("地震了", 3).tolist()
+    assert shingle_ids("谣言止于智者", 3).tolist() == shingle_ids("谣言止于智者", 3).tolist()
+
+
 def test_minhash_signature_is_deterministic_across_instances() -> None:
-    s = shingles("a stable hash, never Python's salted hash()")
+    s = shingle_ids("a stable hash, never Python's salted hash()", 3)
     assert np.array_equal(MinHashIndex().signature(s), MinHashIndex().signature(s))
 
 

@@ -171,8 +171,8 @@ def _queries(records: list[IndexRecord]) -> list[str]:
 # -- the reference: brute-force layers and the original per-candidate loop ----------------------
 
 
-def _ref_lsh(index: MinHashIndex, prep_set: frozenset[str]) -> tuple[Any, set[int]]:
-    if not prep_set:
+def _ref_lsh(index: MinHashIndex, prep_set: Any) -> tuple[Any, set[int]]:
+    if not len(prep_set):
         return None, set()
     sig = index.signature(prep_set)
     n = len(index)
