@@ -32,9 +32,8 @@ from rumordesk.matching.library import (
     Library,
     Prepared,
     Signals,
-    expand_tags,
     prepare,
-    semantic_form,
+    prepare_semantic,
 )
 from rumordesk.matching.records import (
     IndexRecord,
@@ -143,7 +142,7 @@ class Matcher:
             unique[record.claim_id] = record
         recs = list(unique.values())
         if vectors is None:
-            texts = [semantic_form(expand_tags(t)) for r in recs for t in r.texts]
+            texts = [prepare_semantic(t) for r in recs for t in r.texts]
             vectors = self._embed(texts, progress)
         self.library = self._new_library()
         self.library.build(recs, vectors, progress)

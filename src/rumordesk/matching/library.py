@@ -24,7 +24,7 @@ from rumordesk.matching.minhash import MinHashIndex, shingle_ids
 from rumordesk.matching.records import IndexRecord
 from rumordesk.matching.rules import ExactIndex, KeywordIndex
 from rumordesk.matching.semantic import F32, VectorIndex
-from rumordesk.text.normalize import normalize, strip_noise, to_simplified
+from rumordesk.text.normalize import normalize, strip_attribution, strip_noise, to_simplified
 from rumordesk.text.tokens import pinyin_key, tokenize
 
 SHINGLE = 3
@@ -65,9 +65,14 @@ def semantic_form(text: str) -> str:
     return " ".join(to_simplified(text).split())
 
 
+def prepare_semantic(text: str) -> str:
+    """Just the encoder's view of a text (``prepare(text).semantic``, without the rest)."""
+    return semantic_form(expand_tags(strip_attribution(text)))
+
+
 def prepare(text: str) -> Prepared:
     """Normalise, tokenise and shingle a text (the pinyin form only for Chinese text)."""
-    text = expand_tags(text)
+    text = expand_tags(strip_attribution(text))
     norm = normalize(text)
     shingles = shingle_ids(norm, SHINGLE)
     pinyin = _NO_IDS

@@ -7,7 +7,8 @@ The pipeline (``STEPS``, applied in order by ``normalize``):
    zero-width and invisible characters removed (ZWSP/ZWNJ/ZWJ, BOM, soft hyphen, variation
    selectors, bidi controls, tag characters), casefold, then look-alike letters mapped to Latin
    (Cyrillic а, Greek ο, small capitals) and radical forms to characters (⺠→民).
-2. ``strip_noise``: URLs and @mentions removed; #hashtag# markers dropped, their words kept;
+2. ``strip_noise``: the attribution line of an embedded tweet ("— Name (@handle) date"), URLs
+   and @mentions removed; #hashtag# markers dropped, their words kept;
    Weibo emoticon codes ("[蜡烛]", "[doge]": pictures when rendered) removed.
    Boilerplate such as "转发" or "扩散" stays: commentary is the matcher's business.
 3. ``remove_padding``: symbols, emoji, punctuation and combining marks between characters
@@ -60,6 +61,12 @@ _URL = re.compile(
 _MENTION = re.compile(r"(?<![a-z0-9])@[\w\-.]{1,30}")  # after 是 too; not in "ch@t"
 _HASHTAG = re.compile(r"#([^#\n]{1,40})#")
 # Weibo-style emoticon codes: [蜡烛] [哈哈] [doge] render as pictures, not words
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+_ATTRIBUTION = re.compile(
+    rf"\s*(?:[\u2014\u2013]|\s-{{1,2}})\s*[^\u2014\u2013\n]{{0,80}}?\(@\w{{1,30}}\)"
+    rf"\s*(?:{_MONTH}\s+\d{{1,2}},\s*\d{{2,4}})?[\"'\u201d]*\s*$",
+    re.IGNORECASE,
+)
 _EMOTICON = re.compile(r"\[(?:[\u4e00-\u9fff]{2,4}|[a-z]{2,8})\]")
 _PADDING = re.compile(r"(?:[^\w\s]|_)+")
 _NUMBER_SEPARATOR = re.compile(r"[.,:]")
@@ -118,8 +125,18 @@ def fold_unicode(text: str) -> str:
     return unicodedata.normalize("NFKC", text).translate(_FOLD)
 
 
+def strip_attribution(text: str) -> str:
+    """Drop the "— Name (@handle) Month D, YYYY" line that ends a tweet copied from its embed:
+    it names who posted, not what is claimed (and a handle such as @AtheistBigfoot would
+    otherwise match claims about Bigfoot)."""
+    if "(@" not in text:
+        return text
+    return _ATTRIBUTION.sub("", text)
+
+
 def strip_noise(text: str) -> str:
     """Step 2: remove URLs and @mentions; keep hashtag words (safe on raw text too)."""
+    text = strip_attribution(text)
     # the membership tests skip a regex scan for the many posts without links or tags
     if "." in text or "/" in text:
         text = _URL.sub(" ", text)
