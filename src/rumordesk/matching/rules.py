@@ -3,9 +3,10 @@
 1. Keywords: an Aho-Corasick automaton over normalised keywords (few per claim) finds every
    keyword occurrence in one pass; it is rebuilt lazily after a library change.
 2. Exact containment: instead of a trie over whole claim texts (gigabytes at a million claims),
-   each claim text contributes one *anchor*, the hash of its first ``ANCHOR`` characters. Every
-   window of the post is hashed with numpy at once; anchor hits are verified by comparing the
-   whole claim text with the post at that position, so a reported span is always exact.
+   each claim text contributes one *anchor*, the hash of its first ``ANCHOR`` characters (8 for
+   a shorter text). Every window of the post is hashed with numpy at once; anchor hits are
+   verified by comparing the whole claim text with the post at that position, so a reported
+   span is always exact.
 """
 
 from __future__ import annotations
@@ -37,9 +38,15 @@ def _codes(text: str) -> npt.NDArray[np.uint64]:
     return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
 
 
+def anchor_length(text: str) -> int:
+    """``ANCHOR`` characters, or ``MIN_EXACT_CHARS`` for a shorter text: two window widths in
+    all, so a post is hashed at two widths whatever the library holds."""
+    return ANCHOR if len(text) >= ANCHOR else MIN_EXACT_CHARS
+
+
 def anchor_key(text: str) -> int:
-    """The anchor hash of a normalised claim text (its first ``ANCHOR`` characters)."""
-    codes = _codes(text[:ANCHOR])
+    """The anchor hash of a normalised claim text (its first ``anchor_length`` characters)."""
+    codes = _codes(text[: anchor_length(text)])
     return int((codes * _WEIGHTS[: codes.size]).sum(dtype=np.uint64)) ^ codes.size
 
 
@@ -63,7 +70,7 @@ class ExactIndex:
                 self._anchors[row] = anchor_key(text)
                 keys.append(self._anchors[row])
                 rows.append(row)
-                self._lengths.add(min(len(text), ANCHOR))
+                self._lengths.add(anchor_length(text))
         self.buckets.bulk_load(np.asarray(keys, dtype=np.uint64), np.asarray(rows, np.uint32))
 
     def add(self, text: str) -> int:
@@ -73,7 +80,7 @@ class ExactIndex:
         self._anchors.append(anchor_key(text) if len(text) >= MIN_EXACT_CHARS else 0)
         if len(text) >= MIN_EXACT_CHARS:
             self.buckets.add(np.asarray([self._anchors[row]], dtype=np.uint64), row)
-            self._lengths.add(min(len(text), ANCHOR))
+            self._lengths.add(anchor_length(text))
         return row
 
     def find(self, post: str) -> list[Hit]:
