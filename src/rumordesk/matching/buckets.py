@@ -30,15 +30,23 @@ def sorted_unique(values: npt.NDArray[_Int]) -> npt.NDArray[_Int]:
 
 
 class HashBuckets:
-    """uint64 key -> doc rows; ``lookup`` returns every row whose key is among the query keys."""
+    """Integer key -> doc rows; ``lookup`` returns every row whose key is among the query keys.
 
-    def __init__(self, *, max_per_key: int = 256) -> None:
+    Keys are uint64, or uint32 with ``key_bits=32`` (8 bytes an entry instead of 12, for the
+    millions of MinHash band keys; callers then pass keys already cut to 32 bits).
+    """
+
+    def __init__(self, *, max_per_key: int = 256, key_bits: int = 64) -> None:
         self.max_per_key = max_per_key
-        self._keys: U64 = np.empty(0, dtype=np.uint64)
+        if key_bits not in (32, 64):
+            raise ValueError(f"key_bits must be 32 or 64, not {key_bits}")
+        self.key_bits = key_bits
+        self._dtype = np.dtype(np.uint64 if key_bits == 64 else np.uint32)
+        self._keys: U64 = np.empty(0, dtype=self._dtype)
         self._rows: U32 = np.empty(0, dtype=np.uint32)
         self._delta: dict[int, list[int]] = {}
         self._delta_size = 0
-        self._shift = np.uint64(48)
+        self._shift = self._dtype.type(key_bits - 16)
         self._bitmap: npt.NDArray[np.bool_] | None = None  # built by the first ``contains``
 
     def __len__(self) -> int:
@@ -53,7 +61,7 @@ class HashBuckets:
     def bulk_load(self, keys: U64, rows: U32) -> None:
         """Replace the contents with these (key, row) pairs."""
         order = np.argsort(keys, kind="stable")
-        self._keys = np.ascontiguousarray(keys[order])
+        self._keys = np.ascontiguousarray(keys[order], dtype=self._dtype)
         self._rows = np.ascontiguousarray(rows[order])
         self._bitmap = None
         self._delta.clear()
@@ -63,7 +71,7 @@ class HashBuckets:
         # about 8 one-byte slots per key, so ~1/8 of absent keys reach the binary search
         if self._bitmap is None:
             bits = max(16, min(26, int(self._keys.size * 8).bit_length()))
-            self._shift = np.uint64(64 - bits)
+            self._shift = self._dtype.type(self.key_bits - bits)
             self._bitmap = np.zeros(1 << bits, dtype=bool)
             self._bitmap[self._keys >> self._shift] = True
         return self._bitmap
@@ -82,7 +90,7 @@ class HashBuckets:
             return
         extra_keys = np.fromiter(
             (k for k, rows in self._delta.items() for _ in rows),
-            dtype=np.uint64,
+            dtype=self._dtype,
             count=self._delta_size,
         )
         extra_rows = np.fromiter(
@@ -108,7 +116,7 @@ class HashBuckets:
                 pos = np.minimum(np.searchsorted(self._keys, probe), self._keys.size - 1)
                 found[maybe] = self._keys[pos] == probe
         if self._delta:
-            delta = np.fromiter(self._delta, dtype=np.uint64, count=len(self._delta))
+            delta = np.fromiter(self._delta, dtype=self._dtype, count=len(self._delta))
             found |= np.isin(keys, delta)
         return found
 

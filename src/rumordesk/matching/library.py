@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -99,8 +100,22 @@ class Signals:
     keywords: dict[int, list[tuple[str, int, int]]] = field(default_factory=dict)
     images: dict[int, tuple[int, str]] = field(default_factory=dict)  # row -> (distance, hash)
     cos: dict[int, tuple[float, int]] = field(default_factory=dict)  # row -> (cosine, text row)
-    minhash_sig: npt.NDArray[np.uint32] | None = None
-    pinyin_sig: npt.NDArray[np.uint32] | None = None
+    minhash_sig: npt.NDArray[np.uint16] | None = None
+    pinyin_sig: npt.NDArray[np.uint16] | None = None
+
+
+class _TextRows:
+    """``texts_of[row]``: the text rows of a claim row (contiguous, so a range, not a list)."""
+
+    def __init__(self, library: Library) -> None:
+        self._library = library
+
+    def __getitem__(self, row: int) -> range:
+        first, count, _ = self._library._claim_texts[row].tolist()
+        return range(first, first + count)
+
+    def __len__(self) -> int:
+        return len(self._library.claim_ids)
 
 
 class Library:
@@ -109,16 +124,18 @@ class Library:
     def __init__(
         self, *, dim: int, num_perm: int = 64, bands: int = 32, flat_max: int | None = None
     ) -> None:
+        # Per-row facts live in compact arrays (a Python list of ints costs ~36 bytes an entry;
+        # at a million claims these add up to the memory budget).
         self.claim_ids: list[str] = []
         self.external_ids: list[str | None] = []
-        self.confirmed: list[bool] = []
-        self.claim_chars: list[int] = []  # non-space characters of the longest normalised text
-        self.keywords: list[list[str]] = []
-        self.alive: list[bool] = []
+        self.confirmed = bytearray()
+        self.claim_chars = array("l")  # non-space characters of the longest normalised text
+        self.keywords: list[tuple[str, ...]] = []
+        self.alive = bytearray()
         self.row_of: dict[str, int] = {}
-        self.texts_of: list[list[int]] = []
-        self.text_owner: list[int] = []
-        self.text_len: list[int] = []
+        self.texts_of = _TextRows(self)
+        self.text_owner = array("l")
+        self.text_len = array("l")
         # per claim row: first text row, number of texts, length of the first text (growable)
         self._claim_texts: npt.NDArray[np.int64] = np.zeros((0, 3), dtype=np.int64)
         self.exact = ExactIndex()
@@ -141,10 +158,9 @@ class Library:
         self.alive.append(True)
         self.row_of[record.claim_id] = row
         words = sorted({normalize(k) for k in record.keywords if k.strip()} - {""})
-        self.keywords.append(words)
+        self.keywords.append(tuple(words) if words else ())
         self.kw.add(row, words)
         first = len(self.text_owner)
-        self.texts_of.append(list(range(first, first + len(preps))))
         if row >= self._claim_texts.shape[0]:
             grown = np.zeros((max(1024, 2 * row), 3), dtype=np.int64)
             grown[:row] = self._claim_texts[:row]
@@ -164,7 +180,7 @@ class Library:
         """
         docs: list[list[str]] = []
         norms: list[str] = []
-        sigs: dict[str, list[npt.NDArray[np.uint32]]] = {"minhash": [], "pinyin": []}
+        sigs: dict[str, list[npt.NDArray[np.uint16]]] = {"minhash": [], "pinyin": []}
         sizes: dict[str, list[int]] = {"minhash": [], "pinyin": []}
         bar = tqdm(total=len(records), desc="preparing claims", disable=not progress)
         for start in range(0, len(records), BUILD_CHUNK):
@@ -190,7 +206,7 @@ class Library:
             stacked = (
                 np.stack(sigs.pop(name))
                 if sizes[name]
-                else np.empty((0, index.num_perm), dtype=np.uint32)
+                else np.empty((0, index.num_perm), dtype=np.uint16)
             )
             index.add_many(stacked, np.asarray(sizes[name], dtype=np.int64))
         self.bm25.build(docs)
@@ -217,7 +233,7 @@ class Library:
         if row is None:
             return False
         self.alive[row] = False
-        self.kw.discard(row, self.keywords[row])
+        self.kw.discard(row, list(self.keywords[row]))
         self.bm25.remove(row)
         return True
 

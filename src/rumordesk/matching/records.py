@@ -16,7 +16,7 @@ from typing import Any, Literal
 Decision = Literal["match", "review", "no_match"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class IndexRecord:
     """One library claim as the index sees it (canonical text first, then variants)."""
 

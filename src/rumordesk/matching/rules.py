@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass
 
 import ahocorasick
@@ -55,14 +56,14 @@ class ExactIndex:
 
     def __init__(self) -> None:
         self.texts: list[str] = []
-        self._anchors: list[int] = []  # anchor key per text (0 for texts too short to anchor)
+        self._anchors = array("Q")  # anchor key per text (0 for texts too short to anchor)
         self.buckets = HashBuckets(max_per_key=64)
         self._lengths: set[int] = set()
 
     def build(self, texts: list[str]) -> None:
         """Index these texts (row = position in the list); short texts get no anchor."""
         self.texts = list(texts)
-        self._anchors = [0] * len(self.texts)
+        self._anchors = array("Q", bytes(8 * len(self.texts)))
         self._lengths = set()
         keys, rows = [], []
         for row, text in enumerate(self.texts):

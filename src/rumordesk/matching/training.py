@@ -55,6 +55,10 @@ from rumordesk.matching.reranker import FEATURES_HYBRID, FEATURES_LEXICAL, Reran
 from rumordesk.matching.semantic import Encoder, UseEncoder
 
 F32 = np.float32
+# Absolute BM25 scores depend on the size and make-up of the library (IDF), so a weight on them
+# learned on one library misjudges another (an exact copy in a small library scored as a weak
+# match); the model keeps BM25's relative features (score / best score, rank) only.
+IGNORED_FEATURES = ("bm25_log",)
 PAIRWISE_WEIGHT = 2.0  # chosen on CLEF dev (1.0: 0.941, 2.0: 0.945, 3.0: 0.945 MAP@5)
 MAX_PAIRED_NEGATIVES = 200
 
@@ -141,8 +145,12 @@ def _fit(
 
     Returns the model and the out-of-fold raw scores (for the held-out report).
     """
+    x = x.copy()
+    ignored = [features.index(f) for f in IGNORED_FEATURES if f in features]
+    x[:, ignored] = 0.0  # a constant column gets weight 0
     mean = x.mean(axis=0)
-    scale = x.std(axis=0) + 1e-6
+    std = x.std(axis=0)
+    scale = np.where(std > 0, std + 1e-6, 1.0)
     z = (x - mean) / scale
     oof = np.zeros(len(y), dtype=np.float64)
     for fit_idx, held_idx in GroupKFold(n_splits=4).split(z, y, groups):

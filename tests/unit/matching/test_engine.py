@@ -198,16 +198,17 @@ def test_lexical_path_without_encoder_still_finds_copies() -> None:
 
 
 def test_a_claim_too_short_to_be_specific_is_at_most_review() -> None:
-    """A verbatim "真的假的？" repeat scores high, but four characters do not identify a claim:
-    the policy's ``min_claim_chars`` caps it at review; a full-length claim still matches."""
+    """A verbatim "真的假的？" repeat: four characters do not identify a claim, so the policy's
+    ``min_claim_chars`` caps it at review whatever it scores; a full-length claim matches."""
     short = IndexRecord("c-short", "RD-S", ["真的假的？"])
     long_ = IndexRecord("c-long", "RD-L", ["喝板蓝根可以预防新冠病毒感染"])
-    m = Matcher(thresholds=Thresholds(0.8, 0.5, min_claim_chars=6), semantic=False)
-    m.build([short, long_])
-    assert m.library.claim_chars == [4, 14]
-    best = m.match("真的假的？？")[0]
-    assert best.claim_id == "c-short" and best.score >= 0.8 and best.decision == "review"
-    assert m.match("喝板蓝根可以预防新冠病毒感染！")[0].decision == "match"
+    for min_chars, expected in ((6, "review"), (0, "match")):
+        m = Matcher(thresholds=Thresholds(0.2, 0.1, min_claim_chars=min_chars), semantic=False)
+        m.build([short, long_])
+        assert list(m.library.claim_chars) == [4, 14]
+        best = m.match("真的假的？？")[0]
+        assert best.claim_id == "c-short" and best.score >= 0.2 and best.decision == expected
+        assert m.match("转发：喝板蓝根可以预防新冠病毒感染，大家注意")[0].decision == "match"
     t = Thresholds(0.8, 0.5, min_claim_chars=6)
     assert t.decide(0.9, claim_chars=5) == "review" and t.decide(0.9, claim_chars=6) == "match"
     assert t.decide(0.3, claim_chars=2) == "no_match"
