@@ -15,8 +15,8 @@ index, ``compact`` rebuilds the main index from every live document.
 from __future__ import annotations
 
 import math
-import sys
 import threading
+from array import array
 from collections import Counter
 
 import bm25s
@@ -28,8 +28,38 @@ IMPACT_LIMIT = 256  # documents read per long posting list
 RESCORE_FACTOR = 4  # candidates re-scored exactly per requested result
 
 
-def _interned(tokens: list[str]) -> tuple[str, ...]:
-    return tuple(sys.intern(str(t)) for t in tokens)
+class _DocStore:
+    """Every document's tokens as 32-bit ids in one growable array (a tuple of token strings
+    costs ~160 bytes a document; this ~60), with the vocabulary to turn them back into words."""
+
+    def __init__(self) -> None:
+        self._vocab: dict[str, int] = {}
+        self._words: list[str] = []
+        self._ids = array("i")
+        self._ends = array("q")
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    def append(self, tokens: list[str]) -> None:
+        """Store one document (its row is the next one)."""
+        vocab = self._vocab
+        for token in tokens:
+            at = vocab.get(token)
+            if at is None:
+                at = vocab[str(token)] = len(self._words)
+                self._words.append(str(token))
+            self._ids.append(at)
+        self._ends.append(len(self._ids))
+
+    def __getitem__(self, row: int) -> list[str]:
+        start = self._ends[row - 1] if row else 0
+        words = self._words
+        return [words[i] for i in self._ids[start : self._ends[row]]]
+
+    def size(self, row: int) -> int:
+        """Number of tokens of a row."""
+        return self._ends[row] - (self._ends[row - 1] if row else 0)
 
 
 def _gather(
@@ -80,8 +110,8 @@ class BM25Index:
     def __init__(self, *, delta_fraction: float = 0.05) -> None:
         self.delta_fraction = delta_fraction
         # token strings are interned: a million documents share one copy of each word
-        self._docs: list[tuple[str, ...]] = []
-        self._alive: list[bool] = []
+        self._docs = _DocStore()  # rows removed keep their tokens; ``_alive`` says which
+        self._alive = bytearray()
         self._main: bm25s.BM25 | None = None
         self._main_rows: npt.NDArray[np.int64] = np.empty(0, dtype=np.int64)
         self._main_dead: npt.NDArray[np.bool_] = np.empty(0, dtype=bool)
@@ -106,12 +136,14 @@ class BM25Index:
 
     def build(self, docs: list[list[str]]) -> None:
         """Index these token lists; row = position."""
-        self._docs = [_interned(d) for d in docs]
-        self._alive = [True] * len(docs)
+        self._docs = _DocStore()
+        for d in docs:
+            self._docs.append(d)
+        self._alive = bytearray(b"\x01") * len(docs)
         self._rebuild()
 
     def _rebuild(self) -> None:
-        rows = [i for i, alive in enumerate(self._alive) if alive and self._docs[i]]
+        rows = [i for i, alive in enumerate(self._alive) if alive and self._docs.size(i)]
         self._main_rows = np.asarray(rows, dtype=np.int64)
         self._main_dead = np.zeros(len(rows), dtype=bool)
         self._dead = 0
@@ -123,7 +155,7 @@ class BM25Index:
             self._main = main
             for i in rows:
                 self._df.update(set(self._docs[i]))
-            self._avgdl = sum(len(self._docs[i]) for i in rows) / len(rows)
+            self._avgdl = sum(self._docs.size(i) for i in rows) / len(rows)
             self._index_forward(main, len(rows))
             self._index_impacts(main)
         else:
@@ -231,7 +263,7 @@ class BM25Index:
 
     def tokens(self, row: int) -> list[str]:
         """The indexed tokens of a row (empty once removed)."""
-        return list(self._docs[row])
+        return self._docs[row] if self._alive[row] else []
 
     def shared_tokens(
         self, rows: list[int], query: set[str]
@@ -259,7 +291,7 @@ class BM25Index:
             ids = np.asarray(self._main.get_tokens_ids(list(query)), dtype=np.int64)
             common[main] = self._exact_count(mpos, ids)
         for i in np.nonzero(~main)[0].tolist():
-            doc = self._docs[rows[i]]
+            doc = self._docs[rows[i]] if self._alive[rows[i]] else []
             if doc:
                 sizes[i] = len(set(doc))
                 common[i] = len(query.intersection(doc))
@@ -286,7 +318,7 @@ class BM25Index:
     def add(self, tokens: list[str]) -> int:
         """Add one document live; returns its row."""
         row = len(self._docs)
-        self._docs.append(_interned(tokens))
+        self._docs.append(tokens)
         self._alive.append(True)
         if tokens:
             self._delta.append(row)
@@ -299,7 +331,6 @@ class BM25Index:
         """Tombstone a row."""
         if row < len(self._alive) and self._alive[row]:
             self._alive[row] = False
-            self._docs[row] = ()
             pos = int(self._main_pos[row]) if row < self._main_pos.size else -1
             if pos >= 0:
                 self._main_dead[pos] = True
@@ -311,8 +342,9 @@ class BM25Index:
         n = self._main_rows.size + len(self._delta)
         rows, scores = [], []
         for row in self._delta:
-            counts = Counter(self._docs[row])
-            length = len(self._docs[row])
+            doc = self._docs[row]
+            counts = Counter(doc)
+            length = len(doc)
             total = 0.0
             for token in query:
                 tf = counts.get(token, 0)

@@ -196,7 +196,7 @@ def candidates(lib: Library, sig: Signals, qvec: F32 | None) -> Candidates:
         jac, cont = seg.max(j), seg.max(c)
         x[:, _COL["jac"]], x[:, _COL["cont"]] = jac, cont
     if sig.pinyin_sig is not None and trows.size:
-        py_jac = seg.max(lib.pinyin.estimate(sig.pinyin_sig, len(prep.pinyin), trows)[0])
+        py_jac = seg.max(lib.pinyin_estimate(sig.pinyin_sig, len(prep.pinyin), trows))
         x[:, _COL["py_jac"]] = py_jac
 
     if sig.exact:

@@ -140,7 +140,10 @@ class Library:
         self._claim_texts: npt.NDArray[np.int64] = np.zeros((0, 3), dtype=np.int64)
         self.exact = ExactIndex()
         self.minhash = MinHashIndex(num_perm=num_perm, bands=bands)
+        # the pinyin view exists for Chinese texts only: its rows map to text rows and back
         self.pinyin = MinHashIndex(num_perm=num_perm, bands=bands, seed=11)
+        self.pinyin_of = array("l")  # text row -> pinyin row, -1 when the text has none
+        self.pinyin_text = array("l")  # pinyin row -> text row
         self.bm25 = BM25Index()
         self.kw = KeywordIndex()
         self.images = ImageIndex()
@@ -196,6 +199,12 @@ class Library:
                 ):
                     for x in preps:
                         ids = getattr(x, attr)
+                        if name == "pinyin":  # only Chinese texts have a pinyin row
+                            text_row = len(self.pinyin_of)
+                            self.pinyin_of.append(len(self.pinyin_text) if ids.size else -1)
+                            if not ids.size:
+                                continue
+                            self.pinyin_text.append(text_row)
                         sigs[name].append(index.signature(ids))
                         sizes[name].append(ids.size)
             bar.update(len(chunk))
@@ -220,7 +229,12 @@ class Library:
         for p in preps:
             self.exact.add(p.norm)
             self.minhash.add(self.minhash.signature(p.shingles), len(p.shingles))
-            self.pinyin.add(self.pinyin.signature(p.pinyin), len(p.pinyin))
+            if p.pinyin.size:
+                self.pinyin_of.append(len(self.pinyin_text))
+                self.pinyin_text.append(len(self.pinyin_of) - 1)
+                self.pinyin.add(self.pinyin.signature(p.pinyin), len(p.pinyin))
+            else:
+                self.pinyin_of.append(-1)
         bm25_row = self.bm25.add([t for p in preps for t in p.tokens])
         assert bm25_row == row, "BM25 rows must follow claim rows"
         if len(preps):
@@ -263,8 +277,10 @@ class Library:
             if shingles.size:
                 signature = index.signature(shingles)
                 setattr(sig, name, signature)
-                text_rows = index.near(signature, len(shingles), min_jaccard=0.2)
-                sig.lsh.update(self.text_owner[t] for t in text_rows.tolist())
+                text_rows = index.near(signature, len(shingles), min_jaccard=0.2).tolist()
+                if index is self.pinyin:
+                    text_rows = [self.pinyin_text[t] for t in text_rows]
+                sig.lsh.update(self.text_owner[t] for t in text_rows)
         for hit in self.exact.find(prep.norm):
             owner = self.text_owner[hit.item]
             sig.exact.setdefault(owner, []).append((hit.item, hit.start, hit.end))
@@ -279,6 +295,18 @@ class Library:
         sig.keywords = {r: v for r, v in sig.keywords.items() if alive[r]}
         sig.images = {r: v for r, v in sig.images.items() if alive[r]}
         return sig
+
+    def pinyin_estimate(
+        self, signature: npt.NDArray[np.uint16], size: int, text_rows: npt.NDArray[np.int64]
+    ) -> npt.NDArray[np.float32]:
+        """Estimated pinyin-shingle Jaccard of ``text_rows`` (0 for texts with no pinyin)."""
+        out = np.zeros(text_rows.size, dtype=np.float32)
+        rows = np.frombuffer(self.pinyin_of, dtype=np.int64)[text_rows] if text_rows.size else None
+        if rows is not None:
+            has = rows >= 0
+            if has.any():
+                out[has] = self.pinyin.estimate(signature, size, rows[has])[0]
+        return out
 
     def add_semantic(self, sig: Signals, rows: npt.NDArray[np.int64], sims: F32) -> None:
         """Fold one query's vector-search hits (text rows) into its signals, best per claim."""

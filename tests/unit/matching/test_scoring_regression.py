@@ -191,6 +191,7 @@ def _ref_signals(lib: Library, prep: Prepared, bm25_k: int) -> dict[str, Any]:
     sig["bm25_top"] = float(scores[0]) if scores.size else 0.0
     sig["minhash_sig"], lsh = _ref_lsh(lib.minhash, prep.shingles)
     sig["pinyin_sig"], py_lsh = _ref_lsh(lib.pinyin, prep.pinyin)
+    py_lsh = {lib.pinyin_text[t] for t in py_lsh}
     for t in lsh | py_lsh:
         sig["lsh"].add(lib.text_owner[t])
     for t, text in enumerate(lib.exact.texts):
@@ -252,8 +253,16 @@ def _ref_candidates(lib: Library, sig: dict[str, Any], qvec: Any) -> tuple[list[
         if qsig is None or not trows.size:
             mh[name] = ({}, {})
             continue
-        jac = (index.signatures[trows] == qsig[None]).mean(axis=1).astype(np.float32)
-        csize = index.sizes[trows].astype(np.float32)
+        if name == "pinyin":  # texts without pinyin have no row there: Jaccard 0
+            prows = np.asarray([lib.pinyin_of[t] for t in trows.tolist()], dtype=np.int64)
+            jac = np.zeros(trows.size, dtype=np.float32)
+            has = prows >= 0
+            jac[has] = (index.signatures[prows[has]] == qsig[None]).mean(axis=1)
+            csize = np.zeros(trows.size, dtype=np.float32)
+            csize[has] = index.sizes[prows[has]]
+        else:
+            jac = (index.signatures[trows] == qsig[None]).mean(axis=1).astype(np.float32)
+            csize = index.sizes[trows].astype(np.float32)
         inter = jac * (csize + float(size)) / (1.0 + jac)
         cont = np.clip(inter / np.maximum(csize, 1.0), 0.0, 1.0).astype(np.float32)
         mh[name] = (max_per_owner(jac, owners), max_per_owner(cont, owners))
