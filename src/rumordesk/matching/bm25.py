@@ -187,7 +187,10 @@ class BM25Index:
         return scratch
 
     def _exact(
-        self, mpos: npt.NDArray[np.int64], tokens: npt.NDArray[np.int64], weights: npt.NDArray
+        self,
+        mpos: npt.NDArray[np.int64],
+        tokens: npt.NDArray[np.int64],
+        weights: npt.NDArray[np.float32],
     ) -> npt.NDArray[np.float64]:
         """Per main-index position, the sum of ``weights[token]`` * the token's BM25 score
         over the query ``tokens`` it holds (read from the forward index, not the postings)."""
@@ -201,7 +204,8 @@ class BM25Index:
             contrib = qw[self._fwd_tokens[at]]
         finally:
             qw[tokens] = 0.0
-        return np.bincount(owner, weights=contrib * self._fwd_scores[at], minlength=mpos.size)
+        summed = np.bincount(owner, weights=contrib * self._fwd_scores[at], minlength=mpos.size)
+        return summed.astype(np.float64)
 
     def _index_impacts(self, main: bm25s.BM25) -> None:
         """For each long posting list, its ``IMPACT_LIMIT`` best documents, best first."""
@@ -313,7 +317,7 @@ class BM25Index:
             hit = qw[self._fwd_tokens[at]]
         finally:
             qw[ids] = 0.0
-        return np.bincount(owner, weights=hit, minlength=mpos.size)
+        return np.bincount(owner, weights=hit, minlength=mpos.size).astype(np.float64)
 
     def add(self, tokens: list[str]) -> int:
         """Add one document live; returns its row."""

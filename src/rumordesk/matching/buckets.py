@@ -14,6 +14,7 @@ import numpy.typing as npt
 
 _Int = TypeVar("_Int", bound=np.integer)
 U64 = npt.NDArray[np.uint64]
+Keys = npt.NDArray[np.uint64] | npt.NDArray[np.uint32]  # uint32 with ``key_bits=32``
 U32 = npt.NDArray[np.uint32]
 
 
@@ -58,7 +59,7 @@ class HashBuckets:
         extra = self._bitmap.nbytes if self._bitmap is not None else 0
         return int(self._keys.nbytes + self._rows.nbytes + extra)
 
-    def bulk_load(self, keys: U64, rows: U32) -> None:
+    def bulk_load(self, keys: Keys, rows: U32) -> None:
         """Replace the contents with these (key, row) pairs."""
         order = np.argsort(keys, kind="stable")
         self._keys = np.ascontiguousarray(keys[order], dtype=self._dtype)
@@ -76,7 +77,7 @@ class HashBuckets:
             self._bitmap[self._keys >> self._shift] = True
         return self._bitmap
 
-    def add(self, keys: U64, row: int) -> None:
+    def add(self, keys: Keys, row: int) -> None:
         """Add one row under several keys (a live update)."""
         for key in keys.tolist():
             self._delta.setdefault(int(key), []).append(row)
@@ -102,7 +103,7 @@ class HashBuckets:
             np.concatenate([self._keys, extra_keys]), np.concatenate([self._rows, extra_rows])
         )
 
-    def contains(self, keys: U64) -> npt.NDArray[np.bool_]:
+    def contains(self, keys: Keys) -> npt.NDArray[np.bool_]:
         """Which of ``keys`` are stored (one vectorised pass; for filtering many keys).
 
         A bitmap over the keys' top bits answers most absent keys with one array lookup; only
@@ -120,7 +121,7 @@ class HashBuckets:
             found |= np.isin(keys, delta)
         return found
 
-    def lookup(self, keys: U64) -> U32:
+    def lookup(self, keys: Keys) -> U32:
         """Rows stored under any of ``keys`` (at most ``max_per_key`` per key; may repeat)."""
         parts: list[U32] = []
         if self._keys.size:

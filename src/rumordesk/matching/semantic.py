@@ -110,7 +110,10 @@ class VectorIndex:
             self.index = faiss.IndexFlatIP(self.dim)
         else:
             self.index = faiss.IndexHNSWSQ(
-                self.dim, faiss.ScalarQuantizer.QT_8bit, HNSW_M, faiss.METRIC_INNER_PRODUCT
+                self.dim,
+                faiss.ScalarQuantizer.QT_8bit,  # type: ignore[arg-type]  # an enum int in SWIG
+                HNSW_M,
+                faiss.METRIC_INNER_PRODUCT,
             )
             rng = np.random.default_rng(seed)
             self.index.train(vectors[rng.choice(n, size=min(n, 50_000), replace=False)])
