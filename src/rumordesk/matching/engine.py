@@ -308,7 +308,7 @@ class Matcher:
         """Write the last build's records, the live changes since, and every text vector.
 
         ``load`` replays the same steps, so the loaded index answers exactly like this one
-        (for the exact vector index; the IVF-SQ8 index is retrained from decoded vectors). When
+        (for the exact vector index; an HNSW-SQ8 graph is rebuilt from the decoded vectors). When
         the change log has grown past a tenth of the library it is folded into a fresh build
         first, which keeps files and load time bounded.
         """
