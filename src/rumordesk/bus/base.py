@@ -39,7 +39,7 @@ class EventBus(Protocol):
         """Append payloads (``keys`` let the bus drop re-published duplicates)."""
         ...
 
-    def fetch(self, batch: int, timeout: float) -> list[Delivery]:
+    def fetch(self, batch: int, timeout: float) -> Sequence[Delivery]:
         """Up to ``batch`` deliveries, waiting at most ``timeout`` seconds for the first."""
         ...
 

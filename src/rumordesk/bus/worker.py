@@ -17,7 +17,7 @@ import logging
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import FrameType
 
@@ -104,7 +104,7 @@ class Worker:
             log.info("linked %d posts whose parent arrived through another worker", made)
         return made
 
-    def handle(self, deliveries: list[Delivery]) -> None:
+    def handle(self, deliveries: Sequence[Delivery]) -> None:
         """Steps 2-4 for one fetched batch."""
         valid: list[tuple[Delivery, Event]] = []
         for index, delivery in enumerate(deliveries):

@@ -137,9 +137,7 @@ class SearchEvent(_Event):
 
 
 Event = PostEvent | AccountEvent | ExposureEvent | SearchEvent
-_ADAPTER: TypeAdapter[Event] = TypeAdapter(
-    Annotated[Event, Field(discriminator="type")]  # type: ignore[arg-type]
-)
+_ADAPTER: TypeAdapter[Event] = TypeAdapter(Annotated[Event, Field(discriminator="type")])
 
 
 def canonical_key(event: BaseModel) -> str:

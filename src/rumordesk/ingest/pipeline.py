@@ -161,7 +161,7 @@ def _reroot(session: Session, platform: str, rows: list[dict[str, Any]], new_ids
     if not candidates:
         return
     real = {r["external_id"]: r["root_external_id"] for r in rows}
-    waiting = set()
+    waiting: set[str] = set()
     for part in repo.chunks(candidates):
         waiting.update(
             session.scalars(
@@ -215,7 +215,7 @@ def ingest_batch(
     accounts: dict[str, dict[str, Any]] = {}
     for i, ev in enumerate(events):
         if isinstance(ev, AccountEvent):
-            row = {
+            facts = {
                 k: v
                 for k, v in (
                     ("name", ev.name),
@@ -228,7 +228,7 @@ def ingest_batch(
             accounts[ev.key] = {
                 "platform": ev.platform,
                 "external_id": ev.id,
-                **row,
+                **facts,
                 "updated_at": utcnow(),
             }
             statuses[i] = "accepted"
@@ -300,7 +300,7 @@ def ingest_batch(
             wanted = {ev.post_id for _, ev in exposures if ev.platform == platform}
             for ext, (_, root) in repo.post_refs(session, platform, wanted).items():
                 roots[(platform, ext)] = root
-        rows = {
+        exposure_rows: dict[str, dict[str, Any]] = {
             ev.key: {
                 "event_key": ev.key,
                 "platform": ev.platform,
@@ -312,12 +312,12 @@ def ingest_batch(
             }
             for _, ev in exposures
         }
-        fresh = set(repo.insert_keyed(session, Exposure, list(rows.values())))
+        fresh = set(repo.insert_keyed(session, Exposure, list(exposure_rows.values())))
         for i, ev in exposures:
             if ev.key in fresh:
                 fresh.discard(ev.key)
                 statuses[i] = "accepted"
-                root = rows[ev.key]["root_external_id"]
+                root = exposure_rows[ev.key]["root_external_id"]
                 spread.count_exposure(counts, ev.platform, root, ev.at)
                 touched.add((ev.platform, root))
                 oldest = min(oldest or ev.at, ev.at)

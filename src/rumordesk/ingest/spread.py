@@ -76,7 +76,9 @@ def figures(rows: Iterable[tuple[datetime, int, int, int]], window_minutes: int)
     end = max(r[0] for r in rows)
     start = window_start(end, window_minutes)
     inside = [r for r in rows if r[0] >= start]
-    wr, wc, we = (sum(r[i] for r in inside) for i in (1, 2, 3))
+    wr = sum(r[1] for r in inside)
+    wc = sum(r[2] for r in inside)
+    we = sum(r[3] for r in inside)
     return SpreadFigures(
         reposts=sum(r[1] for r in rows),
         comments=sum(r[2] for r in rows),

@@ -45,9 +45,10 @@ def sweep_batch(session: Session, sweep: Sweep, matcher: ContentMatcher, batch_s
     page = session.execute(stmt).all()
     if not page:
         return False
-    first: dict[str, tuple[int, str]] = {}
+    first: dict[str, tuple[int, str | None]] = {}
     for pid, text, norm in page:
-        first.setdefault(norm, (pid, text))
+        if norm is not None:  # (``sweepable`` already excludes posts without text)
+            first.setdefault(norm, (pid, text))
     norms = list(first)
     found = matcher.match_claim(
         sweep.claim_id,

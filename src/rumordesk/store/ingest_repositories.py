@@ -9,9 +9,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import Table, and_, bindparam, case, func, literal, select, update
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    Table,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -125,7 +136,7 @@ def relink_orphans(session: Session) -> int:
             )
             .values({column: target})
         )
-        made += result.rowcount or 0
+        made += cast(CursorResult[Any], result).rowcount or 0
     return made
 
 
@@ -209,7 +220,7 @@ def inherit_matches(
     out: Inserted = []
     for by, ids in ((child.c.id, child_ids), (child.c.parent_post_id, parent_ids)):
         for part in chunks(list(ids)):
-            cond = [by.in_(part), child.c.kind.in_(SHARE_KINDS)]
+            cond: list[ColumnElement[bool]] = [by.in_(part), child.c.kind.in_(SHARE_KINDS)]
             if claim_id is not None:
                 cond.append(MATCHES.c.claim_id == claim_id)
             source = (

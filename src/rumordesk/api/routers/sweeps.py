@@ -33,7 +33,7 @@ def runner_of(request: Request) -> SweepRunner:
             desk = request.app.state.desk
             runner = SweepRunner(desk.sessions, default_matcher(desk))
             request.app.state.sweep_runner = runner
-        return runner  # type: ignore[no-any-return]
+        return runner
 
 
 @router.post("", status_code=status.HTTP_202_ACCEPTED)
