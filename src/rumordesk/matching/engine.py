@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+import zlib
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -82,8 +83,11 @@ class Matcher:
         self.bm25_k, self.semantic_k, self.batch_size = bm25_k, semantic_k, batch_size
         self.cache_size = cache_size
         self._flat_max = flat_max
-        self._records: dict[str, IndexRecord] = {}
-        self._base: list[IndexRecord] = []
+        # The last build's records, kept compressed (JSONL, zlib): the matcher needs them only to
+        # save and to fold live changes into a fresh build, and as objects they cost more memory
+        # than the whole lexical index.
+        self._base_blob = zlib.compress(b"")
+        self._base_count = 0
         self._ops: list[tuple[str, IndexRecord | str]] = []
         self._cache: OrderedDict[tuple[str, int], list[MatchResult]] = OrderedDict()
         self.cache_hits = 0
@@ -116,7 +120,7 @@ class Matcher:
         return f"{self._epoch}.{self._mutations}"
 
     def __len__(self) -> int:
-        return len(self._records)
+        return len(self.library)
 
     def _touched(self) -> None:
         self._mutations += 1
@@ -146,8 +150,11 @@ class Matcher:
             vectors = self._embed(texts, progress)
         self.library = self._new_library()
         self.library.build(recs, vectors, progress)
-        self._records = unique
-        self._base, self._ops = recs, []
+        self._base_blob = zlib.compress(
+            b"".join(orjson.dumps(r.to_dict()) + b"\n" for r in recs), 6
+        )
+        self._base_count = len(recs)
+        self._ops = []
         self._epoch = uuid.uuid4().hex[:12]
         self._mutations = 0
         self._cache.clear()
@@ -162,13 +169,11 @@ class Matcher:
         if vectors is None:
             vectors = self._embed([p.semantic for p in preps])
         self.library.add(record, preps, vectors)
-        self._records[record.claim_id] = record
         self._ops.append(("add", record))
 
     def remove(self, claim_id: str) -> None:
         """Remove one claim (a no-op if it is not indexed)."""
         if self.library.remove(claim_id):
-            self._records.pop(claim_id, None)
             self._ops.append(("remove", claim_id))
             self._touched()
 
@@ -312,8 +317,9 @@ class Matcher:
         the change log has grown past a tenth of the library it is folded into a fresh build
         first, which keeps files and load time bounded.
         """
-        if len(self._ops) > max(1000, len(self._base) // 10):
-            self.build(list(self._records.values()), vectors=self._live_vectors())
+        if len(self._ops) > max(1000, self._base_count // 10):
+            live = self._live_records()
+            self.build(live, vectors=self._live_vectors(live))
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         lib = self.library
@@ -322,8 +328,7 @@ class Matcher:
             lib.vectors.vectors(np.arange(len(lib.vectors), dtype=np.int64)),
         )
         with open(directory / "records.jsonl", "wb") as stream:
-            for record in self._base:
-                stream.write(orjson.dumps(record.to_dict()) + b"\n")
+            stream.write(zlib.decompress(self._base_blob))
         with open(directory / "changes.jsonl", "wb") as stream:
             for op, arg in self._ops:
                 body = arg.to_dict() if isinstance(arg, IndexRecord) else arg
@@ -337,9 +342,23 @@ class Matcher:
         }
         (directory / "index.json").write_text(json.dumps(meta))
 
-    def _live_vectors(self) -> F32:
+    def _base_records(self) -> list[IndexRecord]:
+        data = zlib.decompress(self._base_blob)
+        return [IndexRecord.from_dict(orjson.loads(line)) for line in data.splitlines() if line]
+
+    def _live_records(self) -> list[IndexRecord]:
+        """The indexed claims now: the last build's, with the live changes since applied."""
+        live = {r.claim_id: r for r in self._base_records()}
+        for _op, arg in self._ops:
+            if isinstance(arg, IndexRecord):
+                live[arg.claim_id] = arg
+            else:
+                live.pop(arg, None)
+        return list(live.values())
+
+    def _live_vectors(self, live: list[IndexRecord]) -> F32:
         lib = self.library
-        rows = [t for r in (lib.row_of[c] for c in self._records) for t in lib.texts_of[r]]
+        rows = [t for r in (lib.row_of[x.claim_id] for x in live) for t in lib.texts_of[r]]
         return lib.vectors.vectors(np.asarray(rows, dtype=np.int64))
 
     @classmethod

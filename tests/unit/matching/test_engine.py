@@ -154,6 +154,26 @@ def test_save_and_load_give_identical_results(
     assert [[r.to_dict() for r in row] for row in loaded.match_many(queries)] == expected
 
 
+def test_a_long_change_log_is_folded_into_a_fresh_build_on_save(tmp_path: Path) -> None:
+    """Past 1,000 live changes, ``save`` rebuilds from the last build's (compressed) records with
+    the changes applied; the saved index then holds exactly the live claims."""
+    m = Matcher(thresholds=Thresholds(0.8, 0.5), semantic=False)
+    m.build(LIBRARY)
+    for i in range(1001):
+        m.upsert(IndexRecord(f"c-{i % 7}", None, [f"claim number {i % 7} about the moon {i}"]))
+    m.remove("c-bleach")
+    m.upsert(IndexRecord("c-bleach", "RD-B2", ["bleach cures nothing, it burns"]))
+    live_before = len(m)
+    m.save(tmp_path / "index")
+    assert m._ops == [] and m._base_count == live_before  # folded
+    loaded = Matcher.load(tmp_path / "index", Thresholds(0.8, 0.5))  # semantic off, as saved
+    assert len(loaded) == live_before == len(LIBRARY) + 7
+    top = loaded.match("claim number 3 about the moon 997")[0]  # c-3's last text
+    assert top.claim_id == "c-3"
+    bleach = loaded.match("bleach cures nothing, it burns")[0]
+    assert (bleach.claim_id, bleach.external_id) == ("c-bleach", "RD-B2")
+
+
 def test_repeated_text_is_answered_from_the_cache(matcher: Matcher) -> None:
     first = matcher.match("5G  towers spread the coronavirus!")
     hits = matcher.cache_hits
