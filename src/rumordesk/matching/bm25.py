@@ -62,6 +62,18 @@ class _DocStore:
         return self._ends[row] - (self._ends[row - 1] if row else 0)
 
 
+I64 = npt.NDArray[np.int64]
+
+
+def _positions(starts: I64, count: I64) -> I64:
+    """Every index of the slices [start, start + count), concatenated in order."""
+    offset = np.cumsum(count) - count
+    out: npt.NDArray[np.int64] = np.repeat(starts - offset, count) + np.arange(
+        int(count.sum()), dtype=np.int64
+    )
+    return out
+
+
 def _gather(
     starts: npt.NDArray[np.int64],
     stops: npt.NDArray[np.int64],
@@ -71,9 +83,7 @@ def _gather(
 ) -> tuple[npt.NDArray[np.integer], npt.NDArray[np.float64]]:
     """The slices [start, stop) of ``docs`` and ``scores`` concatenated, scores times ``times``."""
     count = (stops - starts).astype(np.int64)
-    total = int(count.sum())
-    offset = np.cumsum(count) - count
-    at = np.repeat(starts - offset, count) + np.arange(total, dtype=np.int64)
+    at = _positions(starts, count)
     vals = scores[at].astype(np.float64)
     if times.size and times.max() > 1:
         vals *= np.repeat(times, count)
@@ -109,7 +119,6 @@ class BM25Index:
 
     def __init__(self, *, delta_fraction: float = 0.05) -> None:
         self.delta_fraction = delta_fraction
-        # token strings are interned: a million documents share one copy of each word
         self._docs = _DocStore()  # rows removed keep their tokens; ``_alive`` says which
         self._alive = bytearray()
         self._main: bm25s.BM25 | None = None
@@ -194,9 +203,21 @@ class BM25Index:
     ) -> npt.NDArray[np.float64]:
         """Per main-index position, the sum of ``weights[token]`` * the token's BM25 score
         over the query ``tokens`` it holds (read from the forward index, not the postings)."""
+        return self._forward_sum(mpos, tokens, weights, scored=True)
+
+    def _forward_sum(
+        self,
+        mpos: npt.NDArray[np.int64],
+        tokens: npt.NDArray[np.int64],
+        weights: npt.NDArray[np.float32] | float,
+        *,
+        scored: bool,
+    ) -> npt.NDArray[np.float64]:
+        """Per main-index position, the sum over its tokens among ``tokens`` of their weight,
+        times the token's BM25 score in that document when ``scored``."""
         starts, stops = self._fwd_ptr[mpos], self._fwd_ptr[mpos + 1]
         count = stops - starts
-        at = np.repeat(starts - (np.cumsum(count) - count), count) + np.arange(int(count.sum()))
+        at = _positions(starts, count)
         owner = np.repeat(np.arange(mpos.size), count)
         qw = self._scratch().query_weight
         qw[tokens] = weights
@@ -204,8 +225,9 @@ class BM25Index:
             contrib = qw[self._fwd_tokens[at]]
         finally:
             qw[tokens] = 0.0
-        summed = np.bincount(owner, weights=contrib * self._fwd_scores[at], minlength=mpos.size)
-        return summed.astype(np.float64)
+        if scored:
+            contrib = contrib * self._fwd_scores[at]
+        return np.bincount(owner, weights=contrib, minlength=mpos.size).astype(np.float64)
 
     def _index_impacts(self, main: bm25s.BM25) -> None:
         """For each long posting list, its ``IMPACT_LIMIT`` best documents, best first."""
@@ -307,17 +329,7 @@ class BM25Index:
         """For main-index positions ``mpos``, how many of the distinct tokens ``ids`` each has."""
         if not ids.size:
             return np.zeros(mpos.size, dtype=np.float64)
-        starts, stops = self._fwd_ptr[mpos], self._fwd_ptr[mpos + 1]
-        count = stops - starts
-        at = np.repeat(starts - (np.cumsum(count) - count), count) + np.arange(int(count.sum()))
-        owner = np.repeat(np.arange(mpos.size), count)
-        qw = self._scratch().query_weight
-        qw[ids] = 1.0
-        try:
-            hit = qw[self._fwd_tokens[at]]
-        finally:
-            qw[ids] = 0.0
-        return np.bincount(owner, weights=hit, minlength=mpos.size).astype(np.float64)
+        return self._forward_sum(mpos, ids, 1.0, scored=False)
 
     def add(self, tokens: list[str]) -> int:
         """Add one document live; returns its row."""

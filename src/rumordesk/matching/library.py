@@ -30,7 +30,6 @@ from rumordesk.text.tokens import pinyin_key, tokenize
 
 SHINGLE = 3
 PINYIN_SHINGLE = 5
-BUILD_CHUNK = 20_000  # claims prepared at a time by ``Library.build`` (bounds its memory)
 _NO_IDS: npt.NDArray[np.uint64] = np.empty(0, dtype=np.uint64)
 
 
@@ -177,38 +176,25 @@ class Library:
     def build(self, records: Sequence[IndexRecord], vectors: F32, progress: bool = False) -> None:
         """Index all claims at once (``vectors``: one row per text, in record order).
 
-        Texts are prepared ``BUILD_CHUNK`` claims at a time and only what the indexes keep
-        (normalised text, tokens, signatures) outlives a chunk, so memory stays near the size
-        of the finished index even for a million claims.
+        Each claim's texts are prepared in turn and only what the indexes keep (normalised
+        text, tokens, signatures) outlives it, so memory stays near the size of the finished
+        index even for a million claims.
         """
         docs: list[list[str]] = []
         norms: list[str] = []
         sigs: dict[str, list[npt.NDArray[np.uint16]]] = {"minhash": [], "pinyin": []}
         sizes: dict[str, list[int]] = {"minhash": [], "pinyin": []}
-        bar = tqdm(total=len(records), desc="preparing claims", disable=not progress)
-        for start in range(0, len(records), BUILD_CHUNK):
-            chunk = records[start : start + BUILD_CHUNK]
-            for record in chunk:
-                preps = [prepare(t) for t in record.texts]
-                self._register(record, preps)
-                docs.append([t for x in preps for t in x.tokens])
-                norms.extend(x.norm for x in preps)
-                for name, index, attr in (
-                    ("minhash", self.minhash, "shingles"),
-                    ("pinyin", self.pinyin, "pinyin"),
-                ):
-                    for x in preps:
-                        ids = getattr(x, attr)
-                        if name == "pinyin":  # only Chinese texts have a pinyin row
-                            text_row = len(self.pinyin_of)
-                            self.pinyin_of.append(len(self.pinyin_text) if ids.size else -1)
-                            if not ids.size:
-                                continue
-                            self.pinyin_text.append(text_row)
-                        sigs[name].append(index.signature(ids))
-                        sizes[name].append(ids.size)
-            bar.update(len(chunk))
-        bar.close()
+        for record in tqdm(records, desc="preparing claims", disable=not progress):
+            preps = [prepare(t) for t in record.texts]
+            self._register(record, preps)
+            docs.append([t for x in preps for t in x.tokens])
+            norms.extend(x.norm for x in preps)
+            for x in preps:
+                sigs["minhash"].append(self.minhash.signature(x.shingles))
+                sizes["minhash"].append(x.shingles.size)
+                if self._has_pinyin_row(x):
+                    sigs["pinyin"].append(self.pinyin.signature(x.pinyin))
+                    sizes["pinyin"].append(x.pinyin.size)
         self.exact.build(norms)
         del norms
         for name, index in (("minhash", self.minhash), ("pinyin", self.pinyin)):
@@ -222,6 +208,16 @@ class Library:
         del docs
         self.vectors.build(vectors)
 
+    def _has_pinyin_row(self, prep: Prepared) -> bool:
+        """Map the next text row to the next pinyin row when the text has a pinyin view (only
+        Chinese texts do); the caller then adds its signature to the pinyin index."""
+        if not prep.pinyin.size:
+            self.pinyin_of.append(-1)
+            return False
+        self.pinyin_of.append(len(self.pinyin_text))
+        self.pinyin_text.append(len(self.pinyin_of) - 1)
+        return True
+
     def add(self, record: IndexRecord, preps: Sequence[Prepared], vectors: F32) -> int:
         """Index one claim live (an existing claim with the same id is removed first)."""
         self.remove(record.claim_id)
@@ -229,12 +225,8 @@ class Library:
         for p in preps:
             self.exact.add(p.norm)
             self.minhash.add(self.minhash.signature(p.shingles), len(p.shingles))
-            if p.pinyin.size:
-                self.pinyin_of.append(len(self.pinyin_text))
-                self.pinyin_text.append(len(self.pinyin_of) - 1)
+            if self._has_pinyin_row(p):
                 self.pinyin.add(self.pinyin.signature(p.pinyin), len(p.pinyin))
-            else:
-                self.pinyin_of.append(-1)
         bm25_row = self.bm25.add([t for p in preps for t in p.tokens])
         assert bm25_row == row, "BM25 rows must follow claim rows"
         if len(preps):
