@@ -15,13 +15,14 @@ index, ``compact`` rebuilds the main index from every live document.
 from __future__ import annotations
 
 import math
-import threading
 from array import array
 from collections import Counter
 
 import bm25s
 import numpy as np
 import numpy.typing as npt
+
+from rumordesk.matching import kernels
 
 K1, B = 1.5, 0.75
 IMPACT_LIMIT = 256  # documents read per long posting list
@@ -65,55 +66,6 @@ class _DocStore:
 I64 = npt.NDArray[np.int64]
 
 
-def _positions(starts: I64, count: I64) -> I64:
-    """Every index of the slices [start, start + count), concatenated in order."""
-    offset = np.cumsum(count) - count
-    out: npt.NDArray[np.int64] = np.repeat(starts - offset, count) + np.arange(
-        int(count.sum()), dtype=np.int64
-    )
-    return out
-
-
-def _gather(
-    starts: npt.NDArray[np.int64],
-    stops: npt.NDArray[np.int64],
-    times: npt.NDArray[np.int64],
-    docs: npt.NDArray[np.integer],
-    scores: npt.NDArray[np.floating],
-) -> tuple[npt.NDArray[np.integer], npt.NDArray[np.float64]]:
-    """The slices [start, stop) of ``docs`` and ``scores`` concatenated, scores times ``times``."""
-    count = (stops - starts).astype(np.int64)
-    at = _positions(starts, count)
-    vals = scores[at].astype(np.float64)
-    if times.size and times.max() > 1:
-        vals *= np.repeat(times, count)
-    return docs[at], vals
-
-
-class _Scratch:
-    """Dense per-document and per-token arrays reused across queries and kept all zero between
-    them, so summing a query's postings costs O(postings), not a sort or a library-sized pass."""
-
-    def __init__(self, n_docs: int, n_tokens: int) -> None:
-        self.acc = np.zeros(n_docs, dtype=np.float64)
-        self.owner = np.zeros(n_docs, dtype=np.int64)
-        self.query_weight = np.zeros(n_tokens, dtype=np.float32)
-
-    def sum_by_doc(
-        self, docs: npt.NDArray[np.int64], vals: npt.NDArray[np.float64]
-    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
-        """The distinct ``docs`` and the sum of ``vals`` for each."""
-        acc, owner = self.acc, self.owner
-        try:
-            np.add.at(acc, docs, vals)
-            at = np.arange(docs.size, dtype=np.int64)
-            owner[docs] = at  # the last entry of each document owns its sum
-            distinct = docs[owner[docs] == at]
-            return distinct, acc[distinct]
-        finally:
-            acc[docs] = 0.0
-
-
 class BM25Index:
     """Document rows -> BM25 scores for a tokenised query; rows are stable across compaction."""
 
@@ -128,10 +80,9 @@ class BM25Index:
         self._delta: list[int] = []
         self._avgdl = 1.0
         self._dead = 0
-        self._fwd_tokens: npt.NDArray[np.int32] = np.empty(0, dtype=np.int32)
+        self._fwd_tokens: npt.NDArray[np.uint32] = np.empty(0, dtype=np.uint32)
         self._fwd_scores: npt.NDArray[np.float32] = np.empty(0, dtype=np.float32)
         self._fwd_ptr: npt.NDArray[np.int64] = np.zeros(1, dtype=np.int64)
-        self._local = threading.local()
         self._main_pos: npt.NDArray[np.int64] = np.empty(0, dtype=np.int64)  # row -> position
         self._main_sizes: npt.NDArray[np.int64] = np.empty(0, dtype=np.int64)  # distinct tokens
         # long postings only: token -> offset into the impact-ordered (top IMPACT_LIMIT) arrays
@@ -179,55 +130,14 @@ class BM25Index:
         indices = main.scores["indices"]
         token_of = np.repeat(np.arange(indptr.size - 1, dtype=np.int32), np.diff(indptr))
         order = np.argsort(indices, kind="stable")
-        self._fwd_tokens = token_of[order]
-        self._fwd_scores = np.asarray(main.scores["data"], dtype=np.float32)[order]
+        # token id and score of each entry side by side (one cache line per document)
+        forward = np.empty((order.size, 2), dtype=np.uint32)
+        forward[:, 0] = token_of[order]
+        forward[:, 1] = np.asarray(main.scores["data"], dtype=np.float32)[order].view(np.uint32)
+        self._fwd_tokens = forward.reshape(-1)
+        self._fwd_scores = self._fwd_tokens.view(np.float32)
         self._main_sizes = np.bincount(indices, minlength=n_docs).astype(np.int64)
         self._fwd_ptr = np.concatenate([[0], np.cumsum(self._main_sizes)]).astype(np.int64)
-        self._local = threading.local()  # per-thread scratch arrays, sized to this build
-
-    def _scratch(self) -> _Scratch:
-        """This thread's scratch arrays (matching may run in several threads at once)."""
-        scratch: _Scratch | None = getattr(self._local, "scratch", None)
-        if scratch is None:
-            assert self._main is not None
-            n_tokens = len(self._main.scores["indptr"]) - 1
-            scratch = _Scratch(int(self._main_rows.size), n_tokens)
-            self._local.scratch = scratch
-        return scratch
-
-    def _exact(
-        self,
-        mpos: npt.NDArray[np.int64],
-        tokens: npt.NDArray[np.int64],
-        weights: npt.NDArray[np.float32],
-    ) -> npt.NDArray[np.float64]:
-        """Per main-index position, the sum of ``weights[token]`` * the token's BM25 score
-        over the query ``tokens`` it holds (read from the forward index, not the postings)."""
-        return self._forward_sum(mpos, tokens, weights, scored=True)
-
-    def _forward_sum(
-        self,
-        mpos: npt.NDArray[np.int64],
-        tokens: npt.NDArray[np.int64],
-        weights: npt.NDArray[np.float32] | float,
-        *,
-        scored: bool,
-    ) -> npt.NDArray[np.float64]:
-        """Per main-index position, the sum over its tokens among ``tokens`` of their weight,
-        times the token's BM25 score in that document when ``scored``."""
-        starts, stops = self._fwd_ptr[mpos], self._fwd_ptr[mpos + 1]
-        count = stops - starts
-        at = _positions(starts, count)
-        owner = np.repeat(np.arange(mpos.size), count)
-        qw = self._scratch().query_weight
-        qw[tokens] = weights
-        try:
-            contrib = qw[self._fwd_tokens[at]]
-        finally:
-            qw[tokens] = 0.0
-        if scored:
-            contrib = contrib * self._fwd_scores[at]
-        return np.bincount(owner, weights=contrib, minlength=mpos.size).astype(np.float64)
 
     def _index_impacts(self, main: bm25s.BM25) -> None:
         """For each long posting list, its ``IMPACT_LIMIT`` best documents, best first."""
@@ -253,39 +163,28 @@ class BM25Index:
         """Main-index positions of the top-``k`` documents for token ``ids`` and their exact
         scores (see the module docstring for how long postings are cut short)."""
         assert self._main is not None
-        indptr, indices = self._main.scores["indptr"], self._main.scores["indices"]
-        data = self._main.scores["data"]
+        scores = self._main.scores
         # a token repeated in the query counts each time, as in bm25s
         tokens, times = np.unique(np.asarray(ids, dtype=np.int64), return_counts=True)
-        impact = self._impact_pos[tokens]
-        cut = impact >= 0
-        whole = ~cut
-        docs_w, vals_w = _gather(
-            indptr[tokens[whole]], indptr[tokens[whole] + 1], times[whole], indices, data
+        top: tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]] = kernels.bm25_top(
+            tokens,
+            times,
+            scores["indptr"],
+            scores["indices"],
+            scores["data"],
+            self._impact_pos,
+            self._impact_docs,
+            self._impact_scores,
+            self._impact_limit,
+            self._fwd_ptr,
+            self._fwd_tokens,
+            self._fwd_scores,
+            self._main_dead,
+            self._dead > 0,
+            k,
+            RESCORE_FACTOR * k,
         )
-        limit = self._impact_limit
-        docs_c, vals_c = _gather(
-            impact[cut], impact[cut] + limit, times[cut], self._impact_docs, self._impact_scores
-        )
-        all_docs = np.concatenate([docs_w.astype(np.int64), docs_c.astype(np.int64)])
-        if not all_docs.size:
-            return np.empty(0, np.int64), np.empty(0, np.float32)
-        all_vals = np.concatenate([vals_w, vals_c])
-        unique, total = self._scratch().sum_by_doc(all_docs, all_vals)
-        if cut.any():
-            # complete postings were exact; the best few are re-scored with every query token
-            keep = min(unique.size, max(RESCORE_FACTOR * k, k))
-            if unique.size > keep:
-                unique = unique[np.argpartition(-total, keep - 1)[:keep]]
-            total = self._exact(unique, tokens, times.astype(np.float32))
-        if self._dead:
-            total[self._main_dead[unique]] = 0.0
-        live = total > 0
-        unique, total = unique[live], total[live]
-        if unique.size > k:
-            top = np.argpartition(-total, k - 1)[:k]
-            unique, total = unique[top], total[top]
-        return unique, total.astype(np.float32)
+        return top
 
     def tokens(self, row: int) -> list[str]:
         """The indexed tokens of a row (empty once removed)."""
@@ -329,7 +228,10 @@ class BM25Index:
         """For main-index positions ``mpos``, how many of the distinct tokens ``ids`` each has."""
         if not ids.size:
             return np.zeros(mpos.size, dtype=np.float64)
-        return self._forward_sum(mpos, ids, 1.0, scored=False)
+        counts: npt.NDArray[np.float64] = kernels.forward_count(
+            mpos, np.unique(ids), self._fwd_ptr, self._fwd_tokens
+        )
+        return counts
 
     def add(self, tokens: list[str]) -> int:
         """Add one document live; returns its row."""

@@ -1,7 +1,7 @@
 """Compact multi-maps from 64-bit keys to document rows, with cheap live additions.
 
-The main part is two parallel numpy arrays sorted by key and searched with ``np.searchsorted``
-(12 bytes per entry, against ~100 for a Python dict of lists); additions since the last compaction
+The main part is two parallel numpy arrays sorted by key (12 bytes per entry, against ~100 for a
+Python dict of lists), probed through a directory over the keys' top bits by compiled kernels; additions since the last compaction
 sit in a small dict and are merged in when it grows past a fraction of the main part.
 """
 
@@ -11,6 +11,8 @@ from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
+
+from rumordesk.matching import kernels
 
 _Int = TypeVar("_Int", bound=np.integer)
 U64 = npt.NDArray[np.uint64]
@@ -47,16 +49,16 @@ class HashBuckets:
         self._rows: U32 = np.empty(0, dtype=np.uint32)
         self._delta: dict[int, list[int]] = {}
         self._delta_size = 0
-        self._shift = self._dtype.type(key_bits - 16)
-        self._bitmap: npt.NDArray[np.bool_] | None = None  # built by the first ``contains``
+        self._shift = np.uint64(key_bits - 16)
+        self._directory: npt.NDArray[np.int64] | None = None  # built on first use
 
     def __len__(self) -> int:
         return int(self._keys.size) + self._delta_size
 
     @property
     def nbytes(self) -> int:
-        """Memory held by the sorted arrays and filter (the delta is small by construction)."""
-        extra = self._bitmap.nbytes if self._bitmap is not None else 0
+        """Memory held by the sorted arrays and directory (the delta is small by construction)."""
+        extra = self._directory.nbytes if self._directory is not None else 0
         return int(self._keys.nbytes + self._rows.nbytes + extra)
 
     def bulk_load(self, keys: Keys, rows: U32) -> None:
@@ -64,18 +66,20 @@ class HashBuckets:
         order = np.argsort(keys, kind="stable")
         self._keys = np.ascontiguousarray(keys[order], dtype=self._dtype)
         self._rows = np.ascontiguousarray(rows[order])
-        self._bitmap = None
+        self._directory = None
         self._delta.clear()
         self._delta_size = 0
 
-    def _filter(self) -> npt.NDArray[np.bool_]:
-        # about 8 one-byte slots per key, so ~1/8 of absent keys reach the binary search
-        if self._bitmap is None:
-            bits = max(16, min(26, int(self._keys.size * 8).bit_length()))
-            self._shift = self._dtype.type(self.key_bits - bits)
-            self._bitmap = np.zeros(1 << bits, dtype=bool)
-            self._bitmap[self._keys >> self._shift] = True
-        return self._bitmap
+    def _slots(self) -> tuple[npt.NDArray[np.int64], np.uint64]:
+        """A directory over the keys' top bits: the keys of slot s are sorted_keys[dir[s] :
+        dir[s + 1]] (about two keys a slot), so a probe reads one directory entry and one short
+        run instead of binary-searching the whole array (a cache miss per step at a million)."""
+        if self._directory is None:
+            bits = max(8, min(24, int(self._keys.size).bit_length() - 1))
+            self._shift = np.uint64(self.key_bits - bits)
+            slots = (self._keys >> self._shift).astype(np.int64)
+            self._directory = np.searchsorted(slots, np.arange((1 << bits) + 1, dtype=np.int64))
+        return self._directory, self._shift
 
     def add(self, keys: Keys, row: int) -> None:
         """Add one row under several keys (a live update)."""
@@ -104,18 +108,11 @@ class HashBuckets:
         )
 
     def contains(self, keys: Keys) -> npt.NDArray[np.bool_]:
-        """Which of ``keys`` are stored (one vectorised pass; for filtering many keys).
-
-        A bitmap over the keys' top bits answers most absent keys with one array lookup; only
-        the rest are binary-searched in the sorted keys.
-        """
+        """Which of ``keys`` are stored (one compiled pass over the directory)."""
         found = np.zeros(keys.size, dtype=bool)
         if self._keys.size:
-            maybe = np.nonzero(self._filter()[keys >> self._shift])[0]
-            if maybe.size:
-                probe = keys[maybe]
-                pos = np.minimum(np.searchsorted(self._keys, probe), self._keys.size - 1)
-                found[maybe] = self._keys[pos] == probe
+            directory, shift = self._slots()
+            found = kernels.bucket_contains(self._keys, directory, shift, keys)
         if self._delta:
             delta = np.fromiter(self._delta, dtype=self._dtype, count=len(self._delta))
             found |= np.isin(keys, delta)
@@ -125,15 +122,12 @@ class HashBuckets:
         """Rows stored under any of ``keys`` (at most ``max_per_key`` per key; may repeat)."""
         parts: list[U32] = []
         if self._keys.size:
-            lo = np.searchsorted(self._keys, keys, side="left")
-            hi = np.searchsorted(self._keys, keys, side="right")
-            count = np.minimum(hi - lo, self.max_per_key)
-            total = int(count.sum())
-            if total:
-                # the slices [lo, lo + count) of every key, concatenated in key order
-                offset = np.cumsum(count) - count
-                at = np.repeat(lo - offset, count) + np.arange(total)
-                parts.append(self._rows[at])
+            directory, shift = self._slots()
+            parts.append(
+                kernels.bucket_rows(
+                    self._keys, self._rows, directory, shift, keys, self.max_per_key
+                )
+            )
         if self._delta:
             for key in keys.tolist():
                 hit = self._delta.get(int(key))
@@ -142,3 +136,24 @@ class HashBuckets:
         if not parts:
             return np.empty(0, dtype=np.uint32)
         return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+    def compiled_view(self) -> tuple[Keys, U32, npt.NDArray[np.int64], np.uint64]:
+        """Sorted keys, their rows, the directory and its shift, for compiled probes (which
+        must handle ``delta_keys`` themselves)."""
+        directory, shift = self._slots()
+        return self._keys, self._rows, directory, shift
+
+    @property
+    def stored(self) -> int:
+        """Entries in the sorted arrays (those ``compiled_view`` covers)."""
+        return int(self._keys.size)
+
+    @property
+    def delta_size(self) -> int:
+        """Entries added since the last compaction."""
+        return self._delta_size
+
+    @property
+    def delta_keys(self) -> Keys:
+        """Keys added since the last compaction (not in ``compiled_view``)."""
+        return np.fromiter(self._delta, dtype=self._dtype, count=len(self._delta))

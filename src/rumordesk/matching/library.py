@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from array import array
@@ -35,13 +36,19 @@ _NO_IDS: npt.NDArray[np.uint64] = np.empty(0, dtype=np.uint64)
 
 @dataclass(frozen=True)
 class Prepared:
-    """A text as every layer sees it (computed once per text)."""
+    """A text as every layer sees it (computed once per text; the encoder's view on first use,
+    since the lexical path never needs it)."""
 
+    source: str  # the text with attribution stripped and tags expanded
     norm: str
-    semantic: str
     tokens: list[str]
     shingles: npt.NDArray[np.uint64]  # distinct character-shingle ids (``shingle_ids``)
     pinyin: npt.NDArray[np.uint64]  # the same over the pinyin key (Chinese text only)
+
+    @functools.cached_property
+    def semantic(self) -> str:
+        """What the encoder reads (``semantic_form``)."""
+        return semantic_form(self.source)
 
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -79,8 +86,8 @@ def prepare(text: str) -> Prepared:
     if _CJK.search(norm):
         pinyin = shingle_ids(pinyin_key(norm), PINYIN_SHINGLE)
     return Prepared(
+        source=text,
         norm=norm,
-        semantic=semantic_form(text),
         tokens=tokenize(norm),
         shingles=shingles,
         pinyin=pinyin,

@@ -20,6 +20,7 @@ from collections.abc import Iterable
 import numpy as np
 import numpy.typing as npt
 
+from rumordesk.matching import kernels
 from rumordesk.matching.buckets import HashBuckets
 
 U32 = npt.NDArray[np.uint32]
@@ -41,21 +42,11 @@ def shingle_ids(text: str, k: int) -> U64:
     An id is a multiply-add hash of the shingle's code points, mixed (xor-shift-multiply) so
     its bits are uniform; equal shingles always get equal ids, in every process.
     """
+    if k > _SHINGLE_WEIGHTS.size:
+        raise ValueError(f"shingle size must be at most {_SHINGLE_WEIGHTS.size}, got {k}")
     compact = text.replace(" ", "")
-    if not compact:
-        return np.empty(0, dtype=np.uint64)
     codes = np.frombuffer(compact.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-    n = codes.size
-    if n <= k:
-        h = (codes * _SHINGLE_WEIGHTS[:n]).sum(dtype=np.uint64, keepdims=True) + np.uint64(n)
-    else:
-        h = codes[: n - k + 1] * _SHINGLE_WEIGHTS[0]
-        for j in range(1, k):
-            h += codes[j : n - k + 1 + j] * _SHINGLE_WEIGHTS[j]
-    h ^= h >> np.uint64(31)
-    h *= np.uint64(0x9E3779B97F4A7C15)
-    h ^= h >> np.uint64(29)
-    out: U64 = np.unique(h)
+    out: U64 = kernels.shingle_hashes(codes, k, _SHINGLE_WEIGHTS)
     return out
 
 
@@ -97,8 +88,7 @@ class MinHashIndex:
         """The MinHash signature of a set of shingle ids (all ``EMPTY`` for an empty set)."""
         if ids.size == 0:
             return np.full(self.num_perm, EMPTY, dtype=np.uint16)
-        hashed = (ids[:, None] * self._a[None, :] + self._b[None, :]) >> np.uint64(32)
-        out: U16 = (hashed.min(axis=0) & np.uint64(0xFFFF)).astype(np.uint16)
+        out: U16 = kernels.minhash_signature(ids, self._a, self._b)
         return out
 
     def band_keys(self, signatures: U16) -> U32:
@@ -136,7 +126,7 @@ class MinHashIndex:
         self.sizes[row] = min(size, 65535)
         self._n += 1
         if size:
-            self.buckets.add(self.band_keys(signature[None])[0], row)
+            self.buckets.add(kernels.band_keys(signature, self._mix, self._salt), row)
         return row
 
     def _reband(self) -> None:
@@ -152,22 +142,27 @@ class MinHashIndex:
         """Rows sharing a band whose estimated Jaccard reaches ``min_jaccard`` (sorted)."""
         if size == 0 or self._n == 0:
             return np.empty(0, np.int64)
-        hits = np.sort(self.buckets.lookup(self.band_keys(signature[None])[0]))
-        if hits.size == 0:
-            return np.empty(0, np.int64)
-        first = np.empty(hits.size, dtype=bool)
-        first[0] = True
-        np.not_equal(hits[1:], hits[:-1], out=first[1:])
-        rows = hits[first]
-        if rows.size > MANY_CANDIDATES:
-            # In a big library, texts sharing common shingles collide on one band by chance;
-            # only rows colliding on two or more are verified (a true near-duplicate, J >= 0.5,
-            # shares ~8 of 32 bands; low-overlap paraphrases are left to BM25 and vectors).
-            bands_shared = np.diff(np.append(np.flatnonzero(first), hits.size))
-            rows = rows[bands_shared >= 2]
-        equal = _count_true(np.take(self.signatures, rows, axis=0) == signature[None])
-        jac = (equal / self.num_perm).astype(np.float32)  # the same value as ``estimate``
-        out: npt.NDArray[np.int64] = rows[jac >= min_jaccard].astype(np.int64)
+        keys = kernels.band_keys(signature, self._mix, self._salt)
+        buckets = self.buckets
+        if not buckets.delta_size:
+            found: npt.NDArray[np.int64] = kernels.lsh_near(
+                keys,
+                *buckets.compiled_view(),
+                buckets.max_per_key,
+                self.signatures,
+                signature,
+                np.float32(min_jaccard),
+                MANY_CANDIDATES,
+            )
+            return found
+        hits = buckets.lookup(keys)
+        # In a big library, texts sharing common shingles collide on one band by chance; above
+        # MANY_CANDIDATES distinct rows only those colliding on two or more are verified (a true
+        # near-duplicate, J >= 0.5, shares ~8 of 32 bands; low-overlap paraphrases are left to
+        # BM25 and vectors).
+        out: npt.NDArray[np.int64] = kernels.lsh_verify(
+            hits, self.signatures, signature, np.float32(min_jaccard), MANY_CANDIDATES
+        )
         return out
 
     def query(
@@ -187,22 +182,9 @@ class MinHashIndex:
         if rows.size == 0 or size == 0:
             z = np.zeros(rows.size, dtype=np.float32)
             return z, z.copy()
-        equal = _count_true(np.take(self.signatures, rows, axis=0) == signature[None])
+        equal = kernels.signature_agreement(self.signatures, rows, signature)
         jac = (equal / self.num_perm).astype(np.float32)  # = the share of equal positions
         return jac, containment(jac, np.take(self.sizes, rows).astype(np.float32), float(size))
-
-
-def _count_true(equal: npt.NDArray[np.bool_]) -> npt.NDArray[np.int64]:
-    """Per row, the number of True values (rows of a multiple of 8): each bool is one byte, so
-    eight of them are one uint64 whose bytes are summed with a multiply."""
-    if equal.shape[1] % 8:
-        counted: npt.NDArray[np.int64] = np.count_nonzero(equal, axis=1)
-        return counted
-    words = np.ascontiguousarray(equal).view(np.uint64).sum(axis=1, dtype=np.uint64)
-    total: npt.NDArray[np.int64] = (
-        (words * np.uint64(0x0101010101010101)) >> np.uint64(56)
-    ).astype(np.int64)
-    return total
 
 
 def containment(

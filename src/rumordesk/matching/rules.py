@@ -4,9 +4,9 @@
    keyword occurrence in one pass; it is rebuilt lazily after a library change.
 2. Exact containment: instead of a trie over whole claim texts (gigabytes at a million claims),
    each claim text contributes one *anchor*, the hash of its first ``ANCHOR`` characters (8 for
-   a shorter text). Every window of the post is hashed with numpy at once; anchor hits are
-   verified by comparing the whole claim text with the post at that position, so a reported
-   span is always exact.
+   a shorter text). Every window of the post is hashed and probed in one compiled pass
+   (``kernels.anchor_candidates``); anchor hits are verified by comparing the whole claim text
+   with the post at that position, so a reported span is always exact.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import ahocorasick
 import numpy as np
 import numpy.typing as npt
 
+from rumordesk.matching import kernels
 from rumordesk.matching.buckets import HashBuckets, sorted_unique
 
 ANCHOR = 16
@@ -90,36 +91,53 @@ class ExactIndex:
         n = codes.size
         if n < MIN_EXACT_CHARS or not self._lengths:
             return []
-        width = min(ANCHOR, n)
-        lengths = np.asarray(sorted(k for k in self._lengths if k <= width), dtype=np.int64)
-        if not lengths.size:
+        lengths = np.asarray(sorted(k for k in self._lengths if k <= n), dtype=np.int64)
+        if not lengths.size or not len(self.buckets):
             return []
-        # prefix[k, s] = sum_{j<=k} codes[s + j] * w[j] (mod 2^64) for every start s at once;
-        # zero padding only reaches windows that run past the end, which are masked out
-        padded = np.zeros(n + width - 1, dtype=np.uint64)
-        padded[:n] = codes
-        window = np.lib.stride_tricks.sliding_window_view(padded, n, axis=0)[:width]
-        prefix = np.cumsum(window * _WEIGHTS[:width, None], axis=0, dtype=np.uint64)
-        # one row per anchor length, by start: the order the anchors are verified in below
-        keys2d = prefix[lengths - 1] ^ lengths.astype(np.uint64)[:, None]
         hits: list[Hit] = []
-        if not len(self.buckets):
-            return hits
-        # Keep only windows whose hash is an anchor, then verify each candidate text there.
-        fits = np.arange(n)[None, :] <= (n - lengths)[:, None]
-        present = np.flatnonzero(self.buckets.contains(keys2d.reshape(-1)) & fits.reshape(-1))
-        if not present.size:
-            return hits
-        all_keys, all_starts = keys2d.reshape(-1)[present], present % n
-        candidates = sorted_unique(self.buckets.lookup(sorted_unique(all_keys)))
-        for row in candidates.tolist():
+        rows, starts = np.empty(0, np.int64), np.empty(0, np.int64)
+        if self.buckets.stored:
+            rows, starts = kernels.anchor_candidates(
+                codes, _WEIGHTS, lengths, *self.buckets.compiled_view(), self.buckets.max_per_key
+            )
+        if self.buckets.delta_size:
+            keys, at = _window_keys(codes, lengths)
+            live = self.buckets.contains(keys)
+            extra = [
+                (row, start)
+                for key, start in zip(keys[live].tolist(), at[live].tolist(), strict=True)
+                for row in self.buckets.lookup(np.asarray([key], dtype=np.uint64)).tolist()
+            ]
+            if extra:
+                pairs = sorted(set(zip(rows.tolist(), starts.tolist(), strict=True)) | set(extra))
+                rows = np.asarray([r for r, _ in pairs], dtype=np.int64)
+                starts = np.asarray([s for _, s in pairs], dtype=np.int64)
+        done = -1
+        for row, start in zip(rows.tolist(), starts.tolist(), strict=True):
+            if row == done:
+                continue  # the text was found at an earlier start
             text = self.texts[row]
-            key = self._anchors[row]
-            for start in all_starts[all_keys == np.uint64(key)].tolist():
-                if post.startswith(text, start):
-                    hits.append(Hit(item=row, start=start, end=start + len(text)))
-                    break
+            if post.startswith(text, start):
+                hits.append(Hit(item=row, start=start, end=start + len(text)))
+                done = row
         return hits
+
+
+def _window_keys(
+    codes: npt.NDArray[np.uint64], lengths: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]:
+    """Anchor hashes of every window of each length (by length, then start), for the few keys
+    added live since the buckets were last compacted."""
+    n = codes.size
+    keys, starts = [], []
+    for length in lengths.tolist():
+        m = n - length + 1
+        h = np.zeros(m, dtype=np.uint64)
+        for j in range(length):
+            h += codes[j : j + m] * _WEIGHTS[j]
+        keys.append(h ^ np.uint64(length))
+        starts.append(np.arange(m, dtype=np.int64))
+    return np.concatenate(keys), np.concatenate(starts)
 
 
 class KeywordIndex:

@@ -1,0 +1,449 @@
+"""Compiled inner loops of the lexical layers (numba): one call per query and layer.
+
+The per-query work of BM25, MinHash LSH and exact containment is a few hundred small array
+operations; as numpy calls each costs microseconds of dispatch, which at a million claims was
+most of a post's time. These kernels do the same arithmetic in one compiled pass each and are
+checked against the plain formulas in the tests. They release the GIL (``nogil``), allocate only
+their outputs, and take the caller's zeroed scratch arrays, which they leave zeroed.
+
+Integer arithmetic is done in uint64 with explicit constants (numba turns a mix of signed and
+unsigned operands into floats), so hashes wrap exactly like numpy's.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+_U64_MAX = np.uint64(0xFFFFFFFFFFFFFFFF)
+_SHIFT32 = np.uint64(32)
+_LOW16 = np.uint64(0xFFFF)
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+_SHIFT31 = np.uint64(31)
+_SHIFT29 = np.uint64(29)
+
+_JIT = {"nogil": True, "cache": True}
+
+
+@njit(**_JIT)
+def shingle_hashes(codes, k, weights):  # type: ignore[no-untyped-def]
+    """Sorted distinct ids of the ``k``-shingles of ``codes`` (code points, uint64); a text
+    shorter than ``k`` is one shingle (its length mixed in), an empty one has none."""
+    n = codes.size
+    if n == 0:
+        return np.empty(0, dtype=np.uint64)
+    if n <= k:
+        h = np.uint64(0)
+        for j in range(n):
+            h += codes[j] * weights[j]
+        out = np.empty(1, dtype=np.uint64)
+        out[0] = h + np.uint64(n)
+    else:
+        m = n - k + 1
+        out = np.empty(m, dtype=np.uint64)
+        for s in range(m):
+            h = np.uint64(0)
+            for j in range(k):
+                h += codes[s + j] * weights[j]
+            out[s] = h
+    for i in range(out.size):
+        h = out[i]
+        h ^= h >> _SHIFT31
+        h *= _MIX
+        h ^= h >> _SHIFT29
+        out[i] = h
+    out.sort()
+    keep = 1
+    for i in range(1, out.size):
+        if out[i] != out[keep - 1]:
+            out[keep] = out[i]
+            keep += 1
+    return out[:keep].copy()
+
+
+@njit(**_JIT)
+def minhash_signature(ids, a, b):  # type: ignore[no-untyped-def]
+    """Per hash function j, the low 16 bits of min over ids of (id * a[j] + b[j]) >> 32."""
+    num_perm = a.size
+    out = np.empty(num_perm, dtype=np.uint16)
+    for j in range(num_perm):
+        best = _U64_MAX
+        aj, bj = a[j], b[j]
+        for i in range(ids.size):
+            h = (ids[i] * aj + bj) >> _SHIFT32
+            if h < best:
+                best = h
+        out[j] = np.uint16(best & _LOW16)
+    return out
+
+
+@njit(**_JIT)
+def band_keys(signature, mix, salt):  # type: ignore[no-untyped-def]
+    """32-bit bucket key per band: (sum of the band's values times ``mix``) xor ``salt``, high
+    half."""
+    bands, rows = mix.shape
+    out = np.empty(bands, dtype=np.uint32)
+    for band in range(bands):
+        total = np.uint64(0)
+        for r in range(rows):
+            total += np.uint64(signature[band * rows + r]) * mix[band, r]
+        out[band] = np.uint32((total ^ salt[band]) >> _SHIFT32)
+    return out
+
+
+@njit(**_JIT)
+def _bucket_range(sorted_keys, directory, shift, key):  # type: ignore[no-untyped-def]
+    """[lo, hi) of ``key`` in ``sorted_keys`` through the directory over the top bits."""
+    slot = np.int64(np.uint64(key) >> shift)
+    lo, hi = directory[slot], directory[slot + 1]
+    run = sorted_keys[lo:hi]  # a slot holds few distinct keys, but one may repeat many times
+    return lo + np.searchsorted(run, key, side="left"), lo + np.searchsorted(run, key, side="right")
+
+
+@njit(**_JIT)
+def bucket_rows(sorted_keys, rows, directory, shift, query_keys, max_per_key):  # type: ignore[no-untyped-def]
+    """Rows stored under any of ``query_keys`` in a sorted multi-map with a top-bits directory
+    (``HashBuckets``): at most ``max_per_key`` each, in key order; may repeat."""
+    lo = np.empty(query_keys.size, dtype=np.int64)
+    hi = np.empty(query_keys.size, dtype=np.int64)
+    total = 0
+    for i in range(query_keys.size):
+        lo[i], hi[i] = _bucket_range(sorted_keys, directory, shift, query_keys[i])
+        hi[i] = min(hi[i], lo[i] + max_per_key)
+        total += hi[i] - lo[i]
+    out = np.empty(total, dtype=np.uint32)
+    at = 0
+    for i in range(query_keys.size):
+        for p in range(lo[i], hi[i]):
+            out[at] = rows[p]
+            at += 1
+    return out
+
+
+@njit(**_JIT)
+def bucket_contains(sorted_keys, directory, shift, query_keys):  # type: ignore[no-untyped-def]
+    """Which of ``query_keys`` are stored."""
+    out = np.zeros(query_keys.size, dtype=np.bool_)
+    for i in range(query_keys.size):
+        lo, hi = _bucket_range(sorted_keys, directory, shift, query_keys[i])
+        out[i] = hi > lo
+    return out
+
+
+@njit(**_JIT)
+def radix_order(keys):  # type: ignore[no-untyped-def]
+    """A stable permutation sorting non-negative integer ``keys`` (LSD radix, 11 bits a pass).
+
+    The few thousand (document, value) pairs of one query sort in cache this way; summing them
+    into a library-sized dense array instead costs a cache miss per posting at a million claims.
+    """
+    n = keys.size
+    order = np.arange(n)
+    if n < 2:
+        return order
+    top = 0
+    for i in range(n):
+        if keys[i] > top:
+            top = keys[i]
+    scratch = np.empty(n, dtype=np.int64)
+    counts = np.empty(2049, dtype=np.int64)
+    shift = 0
+    while shift == 0 or (top >> shift) > 0:
+        counts[:] = 0
+        for i in range(n):
+            counts[((keys[order[i]] >> shift) & 2047) + 1] += 1
+        for b in range(2048):
+            counts[b + 1] += counts[b]
+        for i in range(n):
+            d = (keys[order[i]] >> shift) & 2047
+            scratch[counts[d]] = order[i]
+            counts[d] += 1
+        order, scratch = scratch, order
+        shift += 11
+    return order
+
+
+@njit(**_JIT)
+def lsh_verify(hits, signatures, signature, min_jaccard, many):  # type: ignore[no-untyped-def]
+    """Distinct rows among band ``hits`` (rows colliding on two or more bands only when more
+    than ``many`` collide) whose share of equal signature positions reaches ``min_jaccard``."""
+    if hits.size == 0:
+        return np.empty(0, dtype=np.int64)
+    ordered = hits[radix_order(hits)]
+    distinct = np.empty(ordered.size, dtype=np.int64)
+    shared = np.empty(ordered.size, dtype=np.int64)
+    n = 0
+    for i in range(ordered.size):
+        if n and ordered[i] == distinct[n - 1]:
+            shared[n - 1] += 1
+        else:
+            distinct[n] = ordered[i]
+            shared[n] = 1
+            n += 1
+    need = 2 if n > many else 1
+    num_perm = signature.size
+    out = np.empty(n, dtype=np.int64)
+    kept = 0
+    for i in range(n):
+        if shared[i] < need:
+            continue
+        row = distinct[i]
+        equal = 0
+        for j in range(num_perm):
+            if signatures[row, j] == signature[j]:
+                equal += 1
+        if np.float32(equal / num_perm) >= min_jaccard:
+            out[kept] = row
+            kept += 1
+    return out[:kept].copy()
+
+
+@njit(**_JIT)
+def lsh_near(  # type: ignore[no-untyped-def]
+    query_keys,
+    sorted_keys,
+    rows,
+    directory,
+    shift,
+    max_per_key,
+    signatures,
+    signature,
+    min_jaccard,
+    many,
+):
+    """``lsh_verify`` over the rows of the band buckets ``query_keys`` (``bucket_rows``)."""
+    hits = bucket_rows(sorted_keys, rows, directory, shift, query_keys, max_per_key)
+    return lsh_verify(hits, signatures, signature, min_jaccard, many)
+
+
+@njit(**_JIT)
+def signature_agreement(signatures, rows, signature):  # type: ignore[no-untyped-def]
+    """Per row, the number of signature positions equal to ``signature``'s."""
+    out = np.empty(rows.size, dtype=np.int64)
+    for i in range(rows.size):
+        equal = 0
+        for j in range(signature.size):
+            if signatures[rows[i], j] == signature[j]:
+                equal += 1
+        out[i] = equal
+    return out
+
+
+@njit(**_JIT)
+def _kth_largest(values, kth):  # type: ignore[no-untyped-def]
+    """The value of rank ``kth`` (0 = largest) of ``values`` (quickselect on a copy)."""
+    a = values.copy()
+    lo, hi = 0, a.size - 1
+    while lo < hi:
+        pivot = a[(lo + hi) >> 1]
+        i, j = lo, hi
+        while i <= j:
+            while a[i] > pivot:
+                i += 1
+            while a[j] < pivot:
+                j -= 1
+            if i <= j:
+                a[i], a[j] = a[j], a[i]
+                i += 1
+                j -= 1
+        if kth <= j:
+            hi = j
+        elif kth >= i:
+            lo = i
+        else:
+            return a[kth]
+    return a[kth]
+
+
+@njit(**_JIT)
+def _top_positions(values, keep):  # type: ignore[no-untyped-def]
+    """Positions of the ``keep`` largest ``values`` (more than ``keep`` of them), in position
+    order; ties at the cut are taken first come."""
+    floor = _kth_largest(values, keep - 1)
+    out = np.empty(keep, dtype=np.int64)
+    m = 0
+    for i in range(values.size):
+        if values[i] > floor:
+            out[m] = i
+            m += 1
+    for i in range(values.size):
+        if m == keep:
+            break
+        if values[i] == floor:
+            out[m] = i
+            m += 1
+    out[:m].sort()
+    return out[:m]
+
+
+@njit(**_JIT)
+def _sum_by_key(keys, values):  # type: ignore[no-untyped-def]
+    """Distinct ``keys`` (ascending) and the sum of ``values`` for each."""
+    order = radix_order(keys)
+    distinct = np.empty(keys.size, dtype=np.int64)
+    sums = np.zeros(keys.size, dtype=np.float64)
+    n = 0
+    for i in range(order.size):
+        key = keys[order[i]]
+        if n == 0 or distinct[n - 1] != key:
+            distinct[n] = key
+            n += 1
+        sums[n - 1] += values[order[i]]
+    return distinct[:n], sums[:n]
+
+
+@njit(**_JIT)
+def _token_filter(tokens):  # type: ignore[no-untyped-def]
+    """A 4,096-bit filter of ``tokens`` (bit ``t % 4096``): it rules out most non-query entries
+    of a document with one lookup in a table that stays in L1."""
+    bits = np.zeros(64, dtype=np.uint64)
+    for j in range(tokens.size):
+        t = tokens[j] & 4095
+        bits[t >> 6] |= np.uint64(1) << np.uint64(t & 63)
+    return bits
+
+
+@njit(**_JIT)
+def _query_sum(fwd_tokens, fwd_weights, start, stop, tokens, filt, weights, scored):  # type: ignore[no-untyped-def]
+    """Sum over a document's forward entries [start, stop) that are query ``tokens`` of the query
+    weight, times the entry's score when ``scored`` (``filt`` = ``_token_filter(tokens)``).
+
+    Entry q's token is ``fwd_tokens[2q]`` and its score ``fwd_weights[2q + 1]``: two views of
+    one interleaved buffer, so a document's entries share cache lines."""
+    total = 0.0
+    for q in range(start, stop):
+        t = np.int64(fwd_tokens[2 * q])
+        low = t & 4095
+        if not (filt[low >> 6] >> np.uint64(low & 63)) & np.uint64(1):
+            continue
+        for j in range(tokens.size):
+            if tokens[j] == t:
+                if scored:
+                    total += np.float64(np.float32(weights[j] * fwd_weights[2 * q + 1]))
+                else:
+                    total += weights[j]
+                break
+    return total
+
+
+@njit(**_JIT)
+def bm25_top(  # type: ignore[no-untyped-def]
+    tokens,
+    times,
+    indptr,
+    indices,
+    data,
+    impact_pos,
+    impact_docs,
+    impact_scores,
+    impact_limit,
+    fwd_ptr,
+    fwd_tokens,
+    fwd_scores,
+    dead,
+    any_dead,
+    k,
+    rescore,
+):
+    """Top-``k`` main-index documents for query ``tokens`` (ascending, distinct, each counted
+    ``times``) and their exact BM25 scores, best first.
+
+    A long posting (``impact_pos >= 0``) contributes only its ``impact_limit`` best documents,
+    and then the best ``rescore`` candidates are re-scored exactly from the forward index
+    (``fwd_ptr``/``fwd_tokens``/``fwd_scores``: each document's tokens, ascending, and scores,
+    interleaved as in ``_query_sum``).
+    Documents flagged in ``dead`` are dropped (checked only when ``any_dead``).
+    """
+    total = 0
+    cut = False
+    for j in range(tokens.size):
+        t = tokens[j]
+        if impact_pos[t] >= 0:
+            total += impact_limit
+            cut = True
+        else:
+            total += indptr[t + 1] - indptr[t]
+    keys = np.empty(total, dtype=np.int64)
+    values = np.empty(total, dtype=np.float64)
+    n = 0
+    for j in range(tokens.size):
+        t = tokens[j]
+        w = np.float64(times[j])
+        p = impact_pos[t]
+        if p >= 0:
+            for q in range(p, p + impact_limit):
+                keys[n] = impact_docs[q]
+                values[n] = np.float64(impact_scores[q]) * w
+                n += 1
+        else:
+            for q in range(indptr[t], indptr[t + 1]):
+                keys[n] = indices[q]
+                values[n] = np.float64(data[q]) * w
+                n += 1
+    docs, scores = _sum_by_key(keys, values)
+    if any_dead:
+        live = np.empty(docs.size, dtype=np.bool_)
+        for i in range(docs.size):
+            live[i] = not dead[docs[i]]
+        docs, scores = docs[live], scores[live]
+    if cut:
+        keep = max(rescore, k)
+        if docs.size > keep:
+            docs = docs[_top_positions(scores, keep)]
+        weights = times.astype(np.float32)
+        filt = _token_filter(tokens)
+        scores = np.empty(docs.size, dtype=np.float64)
+        for i in range(docs.size):
+            d = docs[i]
+            scores[i] = _query_sum(
+                fwd_tokens, fwd_scores, fwd_ptr[d], fwd_ptr[d + 1], tokens, filt, weights, True
+            )
+    if docs.size > k:
+        best = _top_positions(scores, k)
+        docs, scores = docs[best], scores[best]
+    order = np.argsort(-scores)
+    return docs[order].copy(), scores[order].astype(np.float32)
+
+
+@njit(**_JIT)
+def forward_count(positions, tokens, fwd_ptr, fwd_tokens):  # type: ignore[no-untyped-def]
+    """Per main-index position, how many of the distinct ``tokens`` its document holds."""
+    ones = np.ones(tokens.size, dtype=np.float32)
+    filt = _token_filter(tokens)
+    out = np.empty(positions.size, dtype=np.float64)
+    for i in range(positions.size):
+        d = positions[i]
+        out[i] = _query_sum(
+            fwd_tokens, fwd_tokens, fwd_ptr[d], fwd_ptr[d + 1], tokens, filt, ones, False
+        )
+    return out
+
+
+@njit(**_JIT)
+def anchor_candidates(  # type: ignore[no-untyped-def]
+    codes, weights, lengths, sorted_keys, rows, directory, shift, max_per_key
+):
+    """(row, start) pairs of claim texts whose anchor hash equals a window of the post, by row
+    then start: the places where a stored text may occur verbatim (the caller verifies).
+
+    ``codes`` are the post's code points; a window of length L starting at s hashes to
+    (sum_j codes[s + j] * weights[j]) xor L, the anchor of a claim text of that anchor length.
+    """
+    n = codes.size
+    found_rows = []
+    found_starts = []
+    for li in range(lengths.size):
+        length = lengths[li]
+        for s in range(n - length + 1):
+            h = np.uint64(0)
+            for j in range(length):
+                h += codes[s + j] * weights[j]
+            h ^= np.uint64(length)
+            lo, hi = _bucket_range(sorted_keys, directory, shift, h)
+            for p in range(lo, min(hi, lo + max_per_key)):
+                found_rows.append(np.int64(rows[p]))
+                found_starts.append(np.int64(s))
+    out_rows = np.array(found_rows, dtype=np.int64) if found_rows else np.empty(0, np.int64)
+    out_starts = np.array(found_starts, dtype=np.int64) if found_starts else np.empty(0, np.int64)
+    order = np.argsort(out_rows * (n + 1) + out_starts)
+    return out_rows[order].copy(), out_starts[order].copy()

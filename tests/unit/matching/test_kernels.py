@@ -1,0 +1,131 @@
+"""The compiled kernels agree with the plain formulas they replace."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rumordesk.matching import kernels
+from rumordesk.matching.bm25 import BM25Index
+from rumordesk.matching.buckets import HashBuckets
+from rumordesk.matching.minhash import _SHINGLE_WEIGHTS, MinHashIndex, shingle_ids
+from rumordesk.matching.rules import ExactIndex
+
+
+def _reference_shingles(text: str, k: int) -> np.ndarray:
+    compact = text.replace(" ", "")
+    if not compact:
+        return np.empty(0, dtype=np.uint64)
+    codes = np.frombuffer(compact.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    n = codes.size
+    with np.errstate(over="ignore"):
+        if n <= k:
+            h = (codes * _SHINGLE_WEIGHTS[:n]).sum(dtype=np.uint64, keepdims=True) + np.uint64(n)
+        else:
+            h = codes[: n - k + 1] * _SHINGLE_WEIGHTS[0]
+            for j in range(1, k):
+                h += codes[j : n - k + 1 + j] * _SHINGLE_WEIGHTS[j]
+        h ^= h >> np.uint64(31)
+        h *= np.uint64(0x9E3779B97F4A7C15)
+        h ^= h >> np.uint64(29)
+    return np.unique(h)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=40), st.integers(min_value=1, max_value=5))
+def test_shingle_ids_equal_the_vectorised_formula(text: str, k: int) -> None:
+    assert np.array_equal(shingle_ids(text, k), _reference_shingles(text, k))
+
+
+def test_signature_and_band_keys_equal_the_vectorised_formula() -> None:
+    index = MinHashIndex(num_perm=64, bands=32)
+    rng = np.random.default_rng(1)
+    for size in (1, 2, 17, 300):
+        ids = rng.integers(0, 2**63, size=size, dtype=np.uint64)
+        with np.errstate(over="ignore"):
+            hashed = (ids[:, None] * index._a[None, :] + index._b[None, :]) >> np.uint64(32)
+        expected = (hashed.min(axis=0) & np.uint64(0xFFFF)).astype(np.uint16)
+        signature = index.signature(ids)
+        assert np.array_equal(signature, expected)
+        bulk = index.band_keys(signature[None])[0]  # the numpy path used by bulk builds
+        assert np.array_equal(kernels.band_keys(signature, index._mix, index._salt), bulk)
+
+
+def test_radix_order_is_a_stable_sort() -> None:
+    rng = np.random.default_rng(2)
+    for high in (2, 1000, 5_000_000):
+        keys = rng.integers(0, high, size=3000).astype(np.int64)
+        assert np.array_equal(kernels.radix_order(keys), np.argsort(keys, kind="stable"))
+    assert kernels.radix_order(np.empty(0, np.int64)).size == 0
+
+
+def test_kth_largest_and_top_positions() -> None:
+    rng = np.random.default_rng(3)
+    values = rng.integers(0, 50, size=500).astype(np.float64)  # many ties
+    ranked = np.sort(values)[::-1]
+    for kth in (0, 1, 99, 499):
+        assert kernels._kth_largest(values, kth) == ranked[kth]
+    top = kernels._top_positions(values, 100)
+    assert top.size == 100 and np.all(np.diff(top) > 0)
+    assert np.array_equal(np.sort(values[top])[::-1], ranked[:100])
+
+
+def test_buckets_directory_lookup_matches_a_dict_of_lists() -> None:
+    rng = np.random.default_rng(4)
+    for key_bits in (32, 64):
+        dtype = np.uint32 if key_bits == 32 else np.uint64
+        keys = rng.integers(0, 2**key_bits - 1, size=400, dtype=dtype)
+        keys = np.concatenate([keys, np.repeat(keys[:5], 30)])  # some long runs
+        rows = np.arange(keys.size, dtype=np.uint32)
+        buckets = HashBuckets(max_per_key=20, key_bits=key_bits)
+        buckets.bulk_load(keys, rows)
+        truth: dict[int, list[int]] = {}
+        for key, row in zip(keys.tolist(), rows.tolist(), strict=True):
+            truth.setdefault(key, []).append(row)
+        probes = np.concatenate([keys[::7], rng.integers(0, 2**key_bits - 1, 50, dtype=dtype)])
+        got = buckets.lookup(probes)
+        expected = [r for k in probes.tolist() for r in truth.get(k, [])[:20]]
+        assert got.tolist() == expected
+        assert buckets.contains(probes).tolist() == [k in truth for k in probes.tolist()]
+
+
+def test_lsh_verify_keeps_rows_reaching_the_jaccard_floor() -> None:
+    rng = np.random.default_rng(5)
+    signatures = rng.integers(0, 4, size=(300, 64)).astype(np.uint16)
+    query = signatures[0].copy()
+    hits = rng.integers(0, 300, size=2000).astype(np.uint32)
+    for many in (10_000, 100):
+        got = kernels.lsh_verify(hits, signatures, query, np.float32(0.3), many)
+        rows, shared = np.unique(hits, return_counts=True)
+        if rows.size > many:
+            rows = rows[shared >= 2]
+        jac = ((signatures[rows] == query).sum(axis=1) / 64).astype(np.float32)
+        assert got.tolist() == rows[jac >= np.float32(0.3)].tolist()
+
+
+def test_bm25_top_without_cut_postings_is_the_exhaustive_top_k() -> None:
+    rng = np.random.default_rng(6)
+    words = [f"w{i}" for i in range(300)]
+    docs = [[str(w) for w in rng.choice(words, size=rng.integers(1, 8))] for _ in range(400)]
+    index = BM25Index()
+    index.build(docs)
+    assert (index._impact_pos < 0).all(), "no posting is long enough to be cut"
+    main = index._main
+    assert main is not None
+    for _ in range(30):
+        query = [str(w) for w in rng.choice(words, size=3)]
+        full = main.get_scores_from_ids(main.get_tokens_ids(query))
+        _, scores = index.search(query, k=10)
+        expected = np.sort(full)[::-1][:10]
+        assert np.allclose(scores, expected[expected > 0], atol=1e-5)
+
+
+def test_exact_index_finds_texts_added_live_and_at_build() -> None:
+    index = ExactIndex()
+    index.build(["the moon landing was staged", "short one", "水是剧毒的化学物质不要喝"])
+    index.add("five g towers spread the virus")
+    post = "they say five g towers spread the virus and the moon landing was staged"
+    hits = {(h.item, h.start, h.end) for h in index.find(post)}
+    assert hits == {(3, 9, 39), (0, 44, 71)}
+    assert [(h.item, h.start) for h in index.find("注意：水是剧毒的化学物质不要喝！")] == [(2, 3)]
