@@ -1,8 +1,9 @@
 """Compact multi-maps from 64-bit keys to document rows, with cheap live additions.
 
 The main part is two parallel numpy arrays sorted by key (12 bytes per entry, against ~100 for a
-Python dict of lists), probed through a directory over the keys' top bits by compiled kernels; additions since the last compaction
-sit in a small dict and are merged in when it grows past a fraction of the main part.
+Python dict of lists), probed through a directory over the keys' top bits by compiled kernels;
+additions since the last compaction sit in a small dict and are merged in when it grows past a
+fraction of the main part.
 """
 
 from __future__ import annotations

@@ -22,10 +22,10 @@ _MIX = np.uint64(0x9E3779B97F4A7C15)
 _SHIFT31 = np.uint64(31)
 _SHIFT29 = np.uint64(29)
 
-_JIT = {"nogil": True, "cache": True}
+_jit = njit(nogil=True, cache=True)
 
 
-@njit(**_JIT)
+@_jit
 def shingle_hashes(codes, k, weights):  # type: ignore[no-untyped-def]
     """Sorted distinct ids of the ``k``-shingles of ``codes`` (code points, uint64); a text
     shorter than ``k`` is one shingle (its length mixed in), an empty one has none."""
@@ -61,7 +61,7 @@ def shingle_hashes(codes, k, weights):  # type: ignore[no-untyped-def]
     return out[:keep].copy()
 
 
-@njit(**_JIT)
+@_jit
 def minhash_signature(ids, a, b):  # type: ignore[no-untyped-def]
     """Per hash function j, the low 16 bits of min over ids of (id * a[j] + b[j]) >> 32."""
     num_perm = a.size
@@ -77,7 +77,7 @@ def minhash_signature(ids, a, b):  # type: ignore[no-untyped-def]
     return out
 
 
-@njit(**_JIT)
+@_jit
 def band_keys(signature, mix, salt):  # type: ignore[no-untyped-def]
     """32-bit bucket key per band: (sum of the band's values times ``mix``) xor ``salt``, high
     half."""
@@ -91,7 +91,7 @@ def band_keys(signature, mix, salt):  # type: ignore[no-untyped-def]
     return out
 
 
-@njit(**_JIT)
+@_jit
 def _bucket_range(sorted_keys, directory, shift, key):  # type: ignore[no-untyped-def]
     """[lo, hi) of ``key`` in ``sorted_keys`` through the directory over the top bits."""
     slot = np.int64(np.uint64(key) >> shift)
@@ -100,7 +100,7 @@ def _bucket_range(sorted_keys, directory, shift, key):  # type: ignore[no-untype
     return lo + np.searchsorted(run, key, side="left"), lo + np.searchsorted(run, key, side="right")
 
 
-@njit(**_JIT)
+@_jit
 def bucket_rows(sorted_keys, rows, directory, shift, query_keys, max_per_key):  # type: ignore[no-untyped-def]
     """Rows stored under any of ``query_keys`` in a sorted multi-map with a top-bits directory
     (``HashBuckets``): at most ``max_per_key`` each, in key order; may repeat."""
@@ -120,7 +120,7 @@ def bucket_rows(sorted_keys, rows, directory, shift, query_keys, max_per_key):  
     return out
 
 
-@njit(**_JIT)
+@_jit
 def bucket_contains(sorted_keys, directory, shift, query_keys):  # type: ignore[no-untyped-def]
     """Which of ``query_keys`` are stored."""
     out = np.zeros(query_keys.size, dtype=np.bool_)
@@ -130,7 +130,7 @@ def bucket_contains(sorted_keys, directory, shift, query_keys):  # type: ignore[
     return out
 
 
-@njit(**_JIT)
+@_jit
 def radix_order(keys):  # type: ignore[no-untyped-def]
     """A stable permutation sorting non-negative integer ``keys`` (LSD radix, 11 bits a pass).
 
@@ -163,7 +163,7 @@ def radix_order(keys):  # type: ignore[no-untyped-def]
     return order
 
 
-@njit(**_JIT)
+@_jit
 def lsh_verify(hits, signatures, signature, min_jaccard, many):  # type: ignore[no-untyped-def]
     """Distinct rows among band ``hits`` (rows colliding on two or more bands only when more
     than ``many`` collide) whose share of equal signature positions reaches ``min_jaccard``."""
@@ -198,7 +198,7 @@ def lsh_verify(hits, signatures, signature, min_jaccard, many):  # type: ignore[
     return out[:kept].copy()
 
 
-@njit(**_JIT)
+@_jit
 def lsh_near(  # type: ignore[no-untyped-def]
     query_keys,
     sorted_keys,
@@ -216,7 +216,7 @@ def lsh_near(  # type: ignore[no-untyped-def]
     return lsh_verify(hits, signatures, signature, min_jaccard, many)
 
 
-@njit(**_JIT)
+@_jit
 def signature_agreement(signatures, rows, signature):  # type: ignore[no-untyped-def]
     """Per row, the number of signature positions equal to ``signature``'s."""
     out = np.empty(rows.size, dtype=np.int64)
@@ -229,7 +229,7 @@ def signature_agreement(signatures, rows, signature):  # type: ignore[no-untyped
     return out
 
 
-@njit(**_JIT)
+@_jit
 def _kth_largest(values, kth):  # type: ignore[no-untyped-def]
     """The value of rank ``kth`` (0 = largest) of ``values`` (quickselect on a copy)."""
     a = values.copy()
@@ -255,7 +255,7 @@ def _kth_largest(values, kth):  # type: ignore[no-untyped-def]
     return a[kth]
 
 
-@njit(**_JIT)
+@_jit
 def _top_positions(values, keep):  # type: ignore[no-untyped-def]
     """Positions of the ``keep`` largest ``values`` (more than ``keep`` of them), in position
     order; ties at the cut are taken first come."""
@@ -276,7 +276,7 @@ def _top_positions(values, keep):  # type: ignore[no-untyped-def]
     return out[:m]
 
 
-@njit(**_JIT)
+@_jit
 def _sum_by_key(keys, values):  # type: ignore[no-untyped-def]
     """Distinct ``keys`` (ascending) and the sum of ``values`` for each."""
     order = radix_order(keys)
@@ -292,7 +292,7 @@ def _sum_by_key(keys, values):  # type: ignore[no-untyped-def]
     return distinct[:n], sums[:n]
 
 
-@njit(**_JIT)
+@_jit
 def _token_filter(tokens):  # type: ignore[no-untyped-def]
     """A 4,096-bit filter of ``tokens`` (bit ``t % 4096``): it rules out most non-query entries
     of a document with one lookup in a table that stays in L1."""
@@ -303,7 +303,7 @@ def _token_filter(tokens):  # type: ignore[no-untyped-def]
     return bits
 
 
-@njit(**_JIT)
+@_jit
 def _query_sum(fwd_tokens, fwd_weights, start, stop, tokens, filt, weights, scored):  # type: ignore[no-untyped-def]
     """Sum over a document's forward entries [start, stop) that are query ``tokens`` of the query
     weight, times the entry's score when ``scored`` (``filt`` = ``_token_filter(tokens)``).
@@ -326,7 +326,7 @@ def _query_sum(fwd_tokens, fwd_weights, start, stop, tokens, filt, weights, scor
     return total
 
 
-@njit(**_JIT)
+@_jit
 def bm25_top(  # type: ignore[no-untyped-def]
     tokens,
     times,
@@ -405,7 +405,7 @@ def bm25_top(  # type: ignore[no-untyped-def]
     return docs[order].copy(), scores[order].astype(np.float32)
 
 
-@njit(**_JIT)
+@_jit
 def forward_count(positions, tokens, fwd_ptr, fwd_tokens):  # type: ignore[no-untyped-def]
     """Per main-index position, how many of the distinct ``tokens`` its document holds."""
     ones = np.ones(tokens.size, dtype=np.float32)
@@ -419,7 +419,7 @@ def forward_count(positions, tokens, fwd_ptr, fwd_tokens):  # type: ignore[no-un
     return out
 
 
-@njit(**_JIT)
+@_jit
 def anchor_candidates(  # type: ignore[no-untyped-def]
     codes, weights, lengths, sorted_keys, rows, directory, shift, max_per_key
 ):

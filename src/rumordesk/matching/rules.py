@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from rumordesk.matching import kernels
-from rumordesk.matching.buckets import HashBuckets, sorted_unique
+from rumordesk.matching.buckets import HashBuckets
 
 ANCHOR = 16
 MIN_EXACT_CHARS = 8
