@@ -95,7 +95,7 @@ def band_keys(signature, mix, salt):  # type: ignore[no-untyped-def]
 def _bucket_range(sorted_keys, directory, shift, key):  # type: ignore[no-untyped-def]
     """[lo, hi) of ``key`` in ``sorted_keys`` through the directory over the top bits."""
     slot = np.int64(np.uint64(key) >> shift)
-    lo, hi = directory[slot], directory[slot + 1]
+    lo, hi = np.int64(directory[slot]), np.int64(directory[slot + 1])
     run = sorted_keys[lo:hi]  # a slot holds few distinct keys, but one may repeat many times
     return lo + np.searchsorted(run, key, side="left"), lo + np.searchsorted(run, key, side="right")
 
@@ -349,7 +349,8 @@ def bm25_top(  # type: ignore[no-untyped-def]
     ``times``) and their exact BM25 scores, best first.
 
     A long posting (``impact_pos >= 0``) contributes only its ``impact_limit`` best documents,
-    and then the best ``rescore`` candidates are re-scored exactly from the forward index
+    and then the best ``rescore`` candidates are re-scored exactly, best partial sum first and
+    only while one could still enter the top ``k``, from the forward index
     (``fwd_ptr``/``fwd_tokens``/``fwd_scores``: each document's tokens, ascending, and scores,
     interleaved as in ``_query_sum``).
     Documents flagged in ``dead`` are dropped (checked only when ``any_dead``).
@@ -366,15 +367,19 @@ def bm25_top(  # type: ignore[no-untyped-def]
     keys = np.empty(total, dtype=np.int64)
     values = np.empty(total, dtype=np.float64)
     n = 0
+    slack = 0.0
     for j in range(tokens.size):
         t = tokens[j]
         w = np.float64(times[j])
         p = impact_pos[t]
         if p >= 0:
+            floor = np.inf
             for q in range(p, p + impact_limit):
                 keys[n] = impact_docs[q]
                 values[n] = np.float64(impact_scores[q]) * w
+                floor = min(floor, values[n])
                 n += 1
+            slack += floor  # the most a document missing from this cut list can lack
         else:
             for q in range(indptr[t], indptr[t + 1]):
                 keys[n] = indices[q]
@@ -389,15 +394,25 @@ def bm25_top(  # type: ignore[no-untyped-def]
     if cut:
         keep = max(rescore, k)
         if docs.size > keep:
-            docs = docs[_top_positions(scores, keep)]
+            best = _top_positions(scores, keep)
+            docs, scores = docs[best], scores[best]
+        order = np.argsort(-scores)
+        docs, approx = docs[order], scores[order]
         weights = times.astype(np.float32)
         filt = _token_filter(tokens)
         scores = np.empty(docs.size, dtype=np.float64)
+        done = docs.size
         for i in range(docs.size):
+            # in order of the partial sums, which the true score exceeds by at most ``slack``:
+            # once k true scores beat the next partial sum plus slack, no later one can rank
+            if i >= k and i % 8 == 0 and _kth_largest(scores[:i], k - 1) >= approx[i] + slack:
+                done = i
+                break
             d = docs[i]
             scores[i] = _query_sum(
                 fwd_tokens, fwd_scores, fwd_ptr[d], fwd_ptr[d + 1], tokens, filt, weights, True
             )
+        docs, scores = docs[:done], scores[:done]
     if docs.size > k:
         best = _top_positions(scores, k)
         docs, scores = docs[best], scores[best]
