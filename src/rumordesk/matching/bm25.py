@@ -191,47 +191,31 @@ class BM25Index:
         return self._docs[row] if self._alive[row] else []
 
     def shared_tokens(
-        self, rows: list[int], query: set[str]
+        self, rows: list[int] | npt.NDArray[np.int64], query: set[str]
     ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
         """Per row, how many distinct tokens it shares with ``query``, and its distinct tokens.
 
-        Rows of the main index are counted from its postings (a document is listed once under
-        each of its distinct tokens); rows added since, from their token lists.
+        Rows of the main index are counted from the forward index; rows added since, from
+        their token lists; removed rows have no tokens.
         """
-        n = len(rows)
-        common = np.zeros(n, dtype=np.float64)
-        sizes = np.zeros(n, dtype=np.float64)
-        if n == 0:
-            return common, sizes
         r = np.asarray(rows, dtype=np.int64)
-        pos = np.full(n, -1, dtype=np.int64)
-        known = r < self._main_pos.size
-        pos[known] = self._main_pos[r[known]]
-        main = pos >= 0
-        if main.any():
-            main[main] = ~self._main_dead[pos[main]]  # removed rows have no tokens left
-        if self._main is not None and main.any():
-            mpos = pos[main]
-            sizes[main] = self._main_sizes[mpos]
-            ids = np.asarray(self._main.get_tokens_ids(list(query)), dtype=np.int64)
-            common[main] = self._exact_count(mpos, ids)
-        for i in np.nonzero(~main)[0].tolist():
-            doc = self._docs[rows[i]] if self._alive[rows[i]] else []
-            if doc:
-                sizes[i] = len(set(doc))
-                common[i] = len(query.intersection(doc))
-        return common, sizes
-
-    def _exact_count(
-        self, mpos: npt.NDArray[np.int64], ids: npt.NDArray[np.int64]
-    ) -> npt.NDArray[np.float64]:
-        """For main-index positions ``mpos``, how many of the distinct tokens ``ids`` each has."""
-        if not ids.size:
-            return np.zeros(mpos.size, dtype=np.float64)
-        counts: npt.NDArray[np.float64] = kernels.forward_count(
-            mpos, np.unique(ids), self._fwd_ptr, self._fwd_tokens
+        ids = np.empty(0, dtype=np.int64)
+        if self._main is not None and query:
+            ids = np.unique(np.asarray(self._main.get_tokens_ids(list(query)), dtype=np.int64))
+        common, sizes = kernels.shared_counts(
+            r,
+            self._main_pos,
+            self._main_dead,
+            self._main_sizes,
+            self._fwd_ptr,
+            self._fwd_tokens,
+            ids,
         )
-        return counts
+        for i in np.flatnonzero(sizes < 0).tolist():  # added since the last build
+            row = int(r[i])
+            doc = self._docs[row] if self._alive[row] else []
+            common[i], sizes[i] = (len(query.intersection(doc)), len(set(doc))) if doc else (0, 0)
+        return common, sizes
 
     def add(self, tokens: list[str]) -> int:
         """Add one document live; returns its row."""

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from rumordesk.matching import kernels
 from rumordesk.matching.buckets import sorted_unique
 from rumordesk.matching.image import MAX_DISTANCE
 from rumordesk.matching.library import Library, Signals
@@ -118,17 +119,13 @@ def _keys(d: Collection[int]) -> I64:
 
 
 class _Segments:
-    """The text rows of the candidate claims, one contiguous segment per claim."""
+    """The text rows of the candidates, one contiguous segment per claim (``count`` texts)."""
 
-    def __init__(self, lib: Library, rows: I64) -> None:
-        first, count, self.first_len = lib.claim_text_arrays(rows)
-        self.n = rows.size
+    def __init__(self, count: I64, first_len: I64) -> None:
+        self.n = count.size
+        self.count, self.first_len = count, first_len
         self.nonempty = count > 0
-        total = int(count.sum())
-        starts = np.cumsum(count) - count
-        self.trows: I64 = np.repeat(first - starts, count) + np.arange(total, dtype=np.int64)
-        self.starts = starts[self.nonempty]
-        self.count = count
+        self.starts = (np.cumsum(count) - count)[self.nonempty]
 
     def max(self, values: F32) -> F32:
         """Per candidate, the best value over its texts (0 where none beats -1, as before)."""
@@ -137,6 +134,9 @@ class _Segments:
             best = np.maximum.reduceat(values, self.starts)
             out[self.nonempty] = np.where(best > -1.0, best, np.float32(0.0))
         return out
+
+
+_NO_SIG = np.zeros(0, dtype=np.uint16)
 
 
 def candidates(lib: Library, sig: Signals, qvec: F32 | None) -> Candidates:
@@ -158,8 +158,23 @@ def candidates(lib: Library, sig: Signals, qvec: F32 | None) -> Candidates:
     image_score = np.zeros(n, dtype=np.float32)
     if n == 0:
         return Candidates(rows, x, image_score, sig, lib)
-    seg = _Segments(lib, rows_a)
-    trows = seg.trows
+    prep = sig.prepared
+    qtokens = set(prep.tokens)
+    mh, py = lib.minhash, lib.pinyin
+    trows, count, first_len, jac, cont, py_jac = kernels.lexical_features(
+        rows_a,
+        lib.claim_texts_table,
+        mh.signatures,
+        mh.sizes,
+        sig.minhash_sig if sig.minhash_sig is not None else _NO_SIG,
+        len(prep.shingles) if sig.minhash_sig is not None else 0,
+        lib.pinyin_rows,
+        py.signatures,
+        py.sizes,
+        sig.pinyin_sig if sig.pinyin_sig is not None else _NO_SIG,
+        len(prep.pinyin) if sig.pinyin_sig is not None else 0,
+    )
+    seg = _Segments(count, first_len)
 
     if sig.bm25:
         at = np.searchsorted(rows_a, _keys(sig.bm25))
@@ -189,14 +204,13 @@ def candidates(lib: Library, sig: Signals, qvec: F32 | None) -> Candidates:
         x[:, _COL["cos_x_bm25"]] = cos * x[:, _COL["bm25_norm"]]
         x[:, _COL["cos_sq"]] = cos.astype(np.float64) ** 2
 
-    prep = sig.prepared
-    jac = cont = py_jac = None
-    if sig.minhash_sig is not None and trows.size:
-        j, c = lib.minhash.estimate(sig.minhash_sig, len(prep.shingles), trows)
-        jac, cont = seg.max(j), seg.max(c)
+    if sig.minhash_sig is None:
+        jac = cont = None
+    else:
         x[:, _COL["jac"]], x[:, _COL["cont"]] = jac, cont
-    if sig.pinyin_sig is not None and trows.size:
-        py_jac = seg.max(lib.pinyin_estimate(sig.pinyin_sig, len(prep.pinyin), trows))
+    if sig.pinyin_sig is None:
+        py_jac = None
+    else:
         x[:, _COL["py_jac"]] = py_jac
 
     if sig.exact:
@@ -207,9 +221,8 @@ def candidates(lib: Library, sig: Signals, qvec: F32 | None) -> Candidates:
         x[i, _COL["kw_hits"]] = math.log1p(words)
         x[i, _COL["kw_cov"]] = words / max(len(lib.keywords[r]), 1)
 
-    qtokens = set(prep.tokens)
     if qtokens:
-        common, sizes = lib.bm25.shared_tokens(rows, qtokens)
+        common, sizes = lib.bm25.shared_tokens(rows_a, qtokens)
         some = sizes > 0
         x[some, _COL["tok_cov"]] = common[some] / sizes[some]
         x[some, _COL["tok_qcov"]] = common[some] / len(qtokens)

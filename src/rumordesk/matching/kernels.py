@@ -421,17 +421,34 @@ def bm25_top(  # type: ignore[no-untyped-def]
 
 
 @_jit
-def forward_count(positions, tokens, fwd_ptr, fwd_tokens):  # type: ignore[no-untyped-def]
-    """Per main-index position, how many of the distinct ``tokens`` its document holds."""
-    ones = np.ones(tokens.size, dtype=np.float32)
+def shared_counts(rows, main_pos, main_dead, main_sizes, fwd_ptr, fwd_tokens, tokens):  # type: ignore[no-untyped-def]
+    """Per document row, how many of the distinct query ``tokens`` it holds and how many
+    distinct tokens it has, from the forward index (-1, -1 for a row outside the main index,
+    which the caller counts itself; 0, 0 for a removed one)."""
+    n = rows.size
+    shared = np.zeros(n, dtype=np.float64)
+    own = np.zeros(n, dtype=np.float64)
     filt = _token_filter(tokens)
-    out = np.empty(positions.size, dtype=np.float64)
-    for i in range(positions.size):
-        d = positions[i]
-        out[i] = _query_sum(
-            fwd_tokens, fwd_tokens, fwd_ptr[d], fwd_ptr[d + 1], tokens, filt, ones, False
-        )
-    return out
+    ones = np.ones(tokens.size, dtype=np.float32)
+    for i in range(n):
+        row = rows[i]
+        pos = main_pos[row] if row < main_pos.size else -1
+        if pos < 0:
+            shared[i], own[i] = -1.0, -1.0
+        elif not main_dead[pos]:
+            own[i] = main_sizes[pos]
+            if tokens.size:
+                shared[i] = _query_sum(
+                    fwd_tokens,
+                    fwd_tokens,
+                    fwd_ptr[pos],
+                    fwd_ptr[pos + 1],
+                    tokens,
+                    filt,
+                    ones,
+                    False,
+                )
+    return shared, own
 
 
 @_jit
@@ -462,3 +479,67 @@ def anchor_candidates(  # type: ignore[no-untyped-def]
     out_starts = np.array(found_starts, dtype=np.int64) if found_starts else np.empty(0, np.int64)
     order = np.argsort(out_rows * (n + 1) + out_starts)
     return out_rows[order].copy(), out_starts[order].copy()
+
+
+@_jit
+def _best_estimate(signatures, sizes, text_row, qsig, qsize):  # type: ignore[no-untyped-def]
+    """MinHash Jaccard estimate of one stored text against the query, and the containment of
+    the text in the query derived from it (as ``minhash.containment``, in float32)."""
+    equal = 0
+    for j in range(qsig.size):
+        if signatures[text_row, j] == qsig[j]:
+            equal += 1
+    jac = np.float32(equal / qsig.size)
+    size = np.float32(sizes[text_row])
+    inter = jac * (size + np.float32(qsize)) / (np.float32(1.0) + jac)
+    cont = min(max(inter / max(size, np.float32(1.0)), np.float32(0.0)), np.float32(1.0))
+    return jac, cont
+
+
+@_jit
+def lexical_features(  # type: ignore[no-untyped-def]
+    rows,
+    claim_texts,
+    signatures,
+    sizes,
+    qsig,
+    qsize,
+    pinyin_of,
+    py_signatures,
+    py_sizes,
+    py_qsig,
+    py_qsize,
+):
+    """The per-candidate text facts the features need, for candidate claim ``rows``.
+
+    Returns the text rows of the candidates (each claim's contiguous texts, concatenated),
+    per candidate its number of texts and first text's length, and the best MinHash Jaccard,
+    containment and pinyin Jaccard over its texts (0 when the query has no such signature:
+    ``qsize``/``py_qsize`` 0).
+    """
+    n = rows.size
+    count = np.empty(n, dtype=np.int64)
+    first_len = np.empty(n, dtype=np.int64)
+    total = 0
+    for i in range(n):
+        count[i] = claim_texts[rows[i], 1]
+        first_len[i] = claim_texts[rows[i], 2]
+        total += count[i]
+    trows = np.empty(total, dtype=np.int64)
+    jac = np.zeros(n, dtype=np.float32)
+    cont = np.zeros(n, dtype=np.float32)
+    py_jac = np.zeros(n, dtype=np.float32)
+    at = 0
+    for i in range(n):
+        first = claim_texts[rows[i], 0]
+        for t in range(first, first + count[i]):
+            trows[at] = t
+            at += 1
+            if qsize:
+                j, c = _best_estimate(signatures, sizes, t, qsig, qsize)
+                jac[i] = max(jac[i], j)
+                cont[i] = max(cont[i], c)
+            if py_qsize and pinyin_of[t] >= 0:
+                j, _ = _best_estimate(py_signatures, py_sizes, pinyin_of[t], py_qsig, py_qsize)
+                py_jac[i] = max(py_jac[i], j)
+    return trows, count, first_len, jac, cont, py_jac

@@ -32,6 +32,7 @@ from rumordesk.text.tokens import pinyin_key, tokenize
 SHINGLE = 3
 PINYIN_SHINGLE = 5
 _NO_IDS: npt.NDArray[np.uint64] = np.empty(0, dtype=np.uint64)
+_NO_ROWS: npt.NDArray[np.int64] = np.empty(0, dtype=np.int64)
 
 
 @dataclass(frozen=True)
@@ -251,13 +252,19 @@ class Library:
         return True
 
     # -- querying ------------------------------------------------------------------------------
-    def claim_text_arrays(
-        self, rows: npt.NDArray[np.int64]
-    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-        """For claim ``rows``: first text row, number of texts (a claim's texts are contiguous
-        text rows) and the normalised length of the first text."""
-        block = np.take(self._claim_texts, rows, axis=0)
-        return block[:, 0], block[:, 1], block[:, 2]
+    @property
+    def claim_texts_table(self) -> npt.NDArray[np.int64]:
+        """Per claim row: first text row, number of texts (a claim's texts are contiguous text
+        rows) and the normalised length of the first text."""
+        return self._claim_texts
+
+    @property
+    def pinyin_rows(self) -> npt.NDArray[np.int64]:
+        """Text row -> pinyin row (-1 for a text without a pinyin view), as an array (a
+        temporary view: the caller must not keep it, or the array could not grow)."""
+        if not len(self.pinyin_of):
+            return _NO_ROWS
+        return np.frombuffer(self.pinyin_of, dtype=np.int64)
 
     def signals(
         self, prep: Prepared, *, bm25_k: int = 50, image_hash: str | None = None
@@ -294,18 +301,6 @@ class Library:
         sig.keywords = {r: v for r, v in sig.keywords.items() if alive[r]}
         sig.images = {r: v for r, v in sig.images.items() if alive[r]}
         return sig
-
-    def pinyin_estimate(
-        self, signature: npt.NDArray[np.uint16], size: int, text_rows: npt.NDArray[np.int64]
-    ) -> npt.NDArray[np.float32]:
-        """Estimated pinyin-shingle Jaccard of ``text_rows`` (0 for texts with no pinyin)."""
-        out = np.zeros(text_rows.size, dtype=np.float32)
-        rows = np.frombuffer(self.pinyin_of, dtype=np.int64)[text_rows] if text_rows.size else None
-        if rows is not None:
-            has = rows >= 0
-            if has.any():
-                out[has] = self.pinyin.estimate(signature, size, rows[has])[0]
-        return out
 
     def add_semantic(self, sig: Signals, rows: npt.NDArray[np.int64], sims: F32) -> None:
         """Fold one query's vector-search hits (text rows) into its signals, best per claim."""
