@@ -296,7 +296,7 @@ class Matcher:
                 score = float(scores[i])
                 row_results.append(
                     MatchResult(
-                        claim_id=lib.claim_ids[r],
+                        claim_id=lib.claim_id(r),
                         external_id=lib.external_ids[r],
                         score=score,
                         decision=self.thresholds.decide(

@@ -21,6 +21,7 @@ import numpy.typing as npt
 from tqdm import tqdm
 
 from rumordesk.matching.bm25 import BM25Index
+from rumordesk.matching.columns import RowLookup, StringColumn
 from rumordesk.matching.image import ImageIndex
 from rumordesk.matching.minhash import MinHashIndex, shingle_ids
 from rumordesk.matching.records import IndexRecord
@@ -133,13 +134,13 @@ class Library:
     ) -> None:
         # Per-row facts live in compact arrays (a Python list of ints costs ~36 bytes an entry;
         # at a million claims these add up to the memory budget).
-        self.claim_ids: list[str] = []
-        self.external_ids: list[str | None] = []
+        self.claim_ids = StringColumn()
+        self.external_ids = StringColumn()
         self.confirmed = bytearray()
         self.claim_chars = array("l")  # non-space characters of the longest normalised text
         self.keywords: list[tuple[str, ...]] = []
         self.alive = bytearray()
-        self.row_of: dict[str, int] = {}
+        self.row_of = RowLookup(self.claim_ids)
         self.texts_of = _TextRows(self)
         self.text_owner = array("l")
         self.text_len = array("l")
@@ -158,6 +159,12 @@ class Library:
 
     def __len__(self) -> int:
         return len(self.row_of)
+
+    def claim_id(self, row: int) -> str:
+        """The claim id of a claim row."""
+        claim_id = self.claim_ids[row]
+        assert claim_id is not None, "every claim row has an id"
+        return claim_id
 
     def _register(self, record: IndexRecord, preps: Sequence[Prepared]) -> int:
         row = len(self.claim_ids)
@@ -203,6 +210,7 @@ class Library:
                 if self._has_pinyin_row(x):
                     sigs["pinyin"].append(self.pinyin.signature(x.pinyin))
                     sizes["pinyin"].append(x.pinyin.size)
+        self.row_of.compact()
         self.exact.build(norms)
         del norms
         for name, index in (("minhash", self.minhash), ("pinyin", self.pinyin)):

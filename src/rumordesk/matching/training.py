@@ -193,7 +193,7 @@ def _pairs(
     found = total = 0
     for n, ((_, gold), cand) in enumerate(zip(posts, cands, strict=True)):
         g = first_group + n
-        ids = [matcher.library.claim_ids[r] for r in cand.rows]
+        ids = [matcher.library.claim_id(r) for r in cand.rows]
         total += len(gold)
         found += len(gold & set(ids))
         if not ids:

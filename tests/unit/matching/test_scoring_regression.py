@@ -183,7 +183,13 @@ def _ref_lsh(index: MinHashIndex, prep_set: Any) -> tuple[Any, set[int]]:
     return sig, set(np.nonzero(shared & (jac >= 0.2))[0].tolist())
 
 
-def _ref_signals(lib: Library, prep: Prepared, bm25_k: int) -> dict[str, Any]:
+def _norms(m: Matcher) -> list[str]:
+    """The normalised text of every text row, in row order (builds, then live additions)."""
+    records = m._base_records() + [arg for op, arg in m._ops if isinstance(arg, IndexRecord)]
+    return [prepare(t).norm for r in records for t in r.texts]
+
+
+def _ref_signals(lib: Library, prep: Prepared, bm25_k: int, norms: list[str]) -> dict[str, Any]:
     sig: dict[str, Any] = {"prepared": prep, "bm25": {}, "lsh": set(), "exact": {}, "cos": {}}
     rows, scores = lib.bm25.search(prep.tokens, k=bm25_k)
     for rank, (r, s) in enumerate(zip(rows.tolist(), scores.tolist(), strict=True)):
@@ -194,7 +200,8 @@ def _ref_signals(lib: Library, prep: Prepared, bm25_k: int) -> dict[str, Any]:
     py_lsh = {lib.pinyin_text[t] for t in py_lsh}
     for t in lsh | py_lsh:
         sig["lsh"].add(lib.text_owner[t])
-    for t, text in enumerate(lib.exact.texts):
+    assert len(norms) == len(lib.exact)
+    for t, text in enumerate(norms):
         pos = prep.norm.find(text) if len(text) >= 8 else -1
         if pos >= 0:
             sig["exact"].setdefault(lib.text_owner[t], []).append((t, pos, pos + len(text)))
@@ -330,7 +337,8 @@ def _reference(m: Matcher, texts: list[str], top_k: int) -> tuple[list[Any], lis
     """(results, feature matrices) per query, computed the slow way."""
     lib = m.library
     preps = [prepare(t) for t in texts]
-    sigs = [_ref_signals(lib, p, m.bm25_k) for p in preps]
+    norms = _norms(m)
+    sigs = [_ref_signals(lib, p, m.bm25_k, norms) for p in preps]
     qvecs: list[Any] = [None] * len(sigs)
     semantic = [j for j, p in enumerate(preps) if len(p.norm) >= MIN_SEMANTIC_CHARS]
     if m.semantic and semantic:
@@ -358,10 +366,10 @@ def _reference(m: Matcher, texts: list[str], top_k: int) -> tuple[list[Any], lis
         for i in order.tolist():
             r = rows[i]
             score = float(scores[i])
-            chars = max(lib.text_len[t] - lib.exact.texts[t].count(" ") for t in lib.texts_of[r])
+            chars = max(lib.text_len[t] - norms[t].count(" ") for t in lib.texts_of[r])
             decision = m.thresholds.decide(score, confirmed=lib.confirmed[r], claim_chars=chars)
             out.append(
-                MatchResult(lib.claim_ids[r], lib.external_ids[r], score, decision, evidence[i])
+                MatchResult(lib.claim_id(r), lib.external_ids[r], score, decision, evidence[i])
             )
         results.append(out)
     return results, matrices

@@ -1,0 +1,144 @@
+"""Compact per-claim columns for a million-claim library.
+
+A Python ``str`` costs ~50 bytes before its first character and a dict entry ~100 more; at a
+million claims the claim ids alone, as a list and an id -> row dict, were ~200 MB, and the
+freed objects left the allocator's arenas fragmented. These keep the same facts in a few flat
+buffers:
+
+- ``StringColumn``: append-only strings (or ``None``) in one UTF-8 buffer with end offsets.
+- ``RowLookup``: key -> row over a ``StringColumn`` of keys: 64-bit hashes sorted in numpy (16
+  bytes a key), a small dict for keys added since the last merge, every hit verified against
+  the column, so a hash collision can never return a wrong row.
+"""
+
+from __future__ import annotations
+
+from array import array
+
+import numpy as np
+import numpy.typing as npt
+
+_MASK = (1 << 64) - 1
+
+
+class StringColumn:
+    """Row -> string (or ``None``); rows are appended, never changed."""
+
+    def __init__(self) -> None:
+        self._data = bytearray()
+        self._ends = array("q")
+        self._none = bytearray()
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    def append(self, value: str | None) -> None:
+        """Store the next row's value."""
+        if value is not None:
+            self._data += value.encode("utf-8", "surrogatepass")
+        self._ends.append(len(self._data))
+        self._none.append(value is None)
+
+    def __getitem__(self, row: int) -> str | None:
+        if self._none[row]:
+            return None
+        start = self._ends[row - 1] if row else 0
+        return self._data[start : self._ends[row]].decode("utf-8", "surrogatepass")
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held (buffer, offsets and flags)."""
+        return len(self._data) + 8 * len(self._ends) + len(self._none)
+
+
+def _hash(key: str) -> int:
+    return hash(key) & _MASK  # salted per process: fine, these hashes are never persisted
+
+
+class RowLookup:
+    """Key -> row for the keys of a ``StringColumn`` (row = position in the column), with
+    deletions; the dict-like subset the library needs."""
+
+    def __init__(self, keys: StringColumn) -> None:
+        self._keys = keys
+        self._hashes: npt.NDArray[np.uint64] = np.empty(0, dtype=np.uint64)
+        self._rows: npt.NDArray[np.int64] = np.empty(0, dtype=np.int64)  # -1: removed
+        self._recent: dict[str, int] = {}
+        self._count = 0
+
+    def __len__(self) -> int:
+        return self._count
+
+    def _find(self, key: str) -> int:
+        """Position in the sorted arrays of ``key``'s live row, or -1."""
+        h = np.uint64(_hash(key))
+        pos = int(np.searchsorted(self._hashes, h))
+        while pos < self._hashes.size and self._hashes[pos] == h:
+            row = int(self._rows[pos])
+            if row >= 0 and self._keys[row] == key:
+                return pos
+            pos += 1
+        return -1
+
+    def get(self, key: str, default: int | None = None) -> int | None:
+        """The live row of ``key``, or ``default``."""
+        row = self._recent.get(key)
+        if row is not None:
+            return row
+        pos = self._find(key)
+        return int(self._rows[pos]) if pos >= 0 else default
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self.get(key) is not None
+
+    def __getitem__(self, key: str) -> int:
+        row = self.get(key)
+        if row is None:
+            raise KeyError(key)
+        return row
+
+    def __setitem__(self, key: str, row: int) -> None:
+        """Map ``key`` (stored at ``row`` of the column) to ``row``; an old row is forgotten."""
+        self.pop(key, None)
+        self._recent[key] = row
+        self._count += 1
+        if len(self._recent) > max(4096, self._hashes.size // 8):
+            self.compact()
+
+    def pop(self, key: str, default: int | None = None) -> int | None:
+        """Forget ``key``; returns its row, or ``default`` when it was not there."""
+        row = self._recent.pop(key, None)
+        if row is None:
+            pos = self._find(key)
+            if pos < 0:
+                return default
+            row = int(self._rows[pos])
+            self._rows[pos] = -1
+        self._count -= 1
+        return row
+
+    def compact(self) -> None:
+        """Merge the recent keys into the sorted arrays (removed entries are dropped)."""
+        live = self._rows >= 0
+        hashes = np.concatenate(
+            [
+                self._hashes[live],
+                np.fromiter(
+                    (_hash(k) for k in self._recent), dtype=np.uint64, count=len(self._recent)
+                ),
+            ]
+        )
+        rows = np.concatenate(
+            [
+                self._rows[live],
+                np.fromiter(self._recent.values(), dtype=np.int64, count=len(self._recent)),
+            ]
+        )
+        order = np.argsort(hashes, kind="stable")
+        self._hashes, self._rows = hashes[order], rows[order]
+        self._recent = {}
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the sorted arrays (the recent dict is small between merges)."""
+        return int(self._hashes.nbytes + self._rows.nbytes)
