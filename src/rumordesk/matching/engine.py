@@ -45,7 +45,7 @@ from rumordesk.matching.records import (
     records_from_claims_jsonl,
 )
 from rumordesk.matching.reranker import FEATURES_HYBRID, FEATURES_LEXICAL, Reranker
-from rumordesk.matching.semantic import F32, Encoder, UseEncoder
+from rumordesk.matching.semantic import F32, Encoder, UseEncoder, VectorIndex
 
 __all__ = [
     "IndexRecord",
@@ -138,18 +138,24 @@ class Matcher:
 
     # -- mutation -----------------------------------------------------------------------------
     def build(
-        self, records: Iterable[IndexRecord], progress: bool = False, *, vectors: F32 | None = None
+        self,
+        records: Iterable[IndexRecord],
+        progress: bool = False,
+        *,
+        vectors: F32 | None = None,
+        vector_index: VectorIndex | None = None,
     ) -> None:
-        """Index the whole library from scratch (``vectors``: precomputed, one per text)."""
+        """Index the whole library from scratch (``vectors``: precomputed, one per text;
+        ``vector_index``: a loaded vector index that already holds them, used as it is)."""
         unique: dict[str, IndexRecord] = {}
         for record in records:
             unique[record.claim_id] = record
         recs = list(unique.values())
-        if vectors is None:
+        if vectors is None and vector_index is None:
             texts = [prepare_semantic(t) for r in recs for t in r.texts]
             vectors = self._embed(texts, progress)
         self.library = self._new_library()
-        self.library.build(recs, vectors, progress)
+        self.library.build(recs, vectors, progress, vector_index=vector_index)
         self._base_blob = zlib.compress(
             b"".join(orjson.dumps(r.to_dict()) + b"\n" for r in recs), 6
         )
@@ -164,11 +170,12 @@ class Matcher:
         self._add(record, None)
         self._touched()
 
-    def _add(self, record: IndexRecord, vectors: F32 | None) -> None:
+    def _add(self, record: IndexRecord, vectors: F32 | None, *, indexed: bool = False) -> None:
+        """Index one claim (``indexed``: its vectors are already in the vector index)."""
         preps = [prepare(t) for t in record.texts]
-        if vectors is None:
+        if vectors is None and not indexed:
             vectors = self._embed([p.semantic for p in preps])
-        self.library.add(record, preps, vectors)
+        self.library.add(record, preps, None if indexed else vectors)
         self._ops.append(("add", record))
 
     def remove(self, claim_id: str) -> None:
@@ -312,8 +319,8 @@ class Matcher:
     def save(self, directory: Path) -> None:
         """Write the last build's records, the live changes since, and every text vector.
 
-        ``load`` replays the same steps, so the loaded index answers exactly like this one
-        (for the exact vector index; an HNSW-SQ8 graph is rebuilt from the decoded vectors). When
+        ``load`` replays the same steps, so the loaded index answers exactly like this one (an
+        HNSW-SQ8 graph is written as it is and read back, not rebuilt). When
         the change log has grown past a tenth of the library it is folded into a fresh build
         first, which keeps files and load time bounded.
         """
@@ -323,10 +330,18 @@ class Matcher:
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         lib = self.library
-        np.save(
-            directory / "vectors.npy",
-            lib.vectors.vectors(np.arange(len(lib.vectors), dtype=np.int64)),
-        )
+        # An exact index is stored as its vectors; a graph index as itself, so that loading a
+        # million texts does not rebuild the graph (minutes); only the current form is kept.
+        graph = lib.vectors.kind != "flat"
+        stale = directory / ("vectors.npy" if graph else "vectors.faiss")
+        stale.unlink(missing_ok=True)
+        if graph:
+            lib.vectors.save(directory / "vectors.faiss")
+        else:
+            np.save(
+                directory / "vectors.npy",
+                lib.vectors.vectors(np.arange(len(lib.vectors), dtype=np.int64)),
+            )
         with open(directory / "records.jsonl", "wb") as stream:
             stream.write(zlib.decompress(self._base_blob))
         with open(directory / "changes.jsonl", "wb") as stream:
@@ -339,6 +354,7 @@ class Matcher:
             "claims": len(self),
             "semantic": self.semantic,
             "vector_index": lib.vectors.kind,
+            "vector_file": "vectors.faiss" if graph else "vectors.npy",
         }
         (directory / "index.json").write_text(json.dumps(meta))
 
@@ -382,9 +398,16 @@ class Matcher:
         )
         with open(directory / "records.jsonl", "rb") as stream:
             base = [IndexRecord.from_dict(orjson.loads(line)) for line in stream if line.strip()]
-        vectors = np.load(directory / "vectors.npy")
         used = sum(len(r.texts) for r in base)
-        matcher.build(base, vectors=vectors[:used])
+        index: VectorIndex | None = None
+        vectors = np.empty((0, matcher.library.vectors.dim), dtype=np.float32)
+        if meta.get("vector_file") == "vectors.faiss":
+            index = matcher._new_library().vectors  # this matcher's settings
+            index.load(directory / "vectors.faiss")  # every text row, live additions included
+            matcher.build(base, vector_index=index)
+        else:
+            vectors = np.load(directory / "vectors.npy")
+            matcher.build(base, vectors=vectors[:used])
         with open(directory / "changes.jsonl", "rb") as stream:
             for line in stream:
                 if not line.strip():
@@ -392,7 +415,10 @@ class Matcher:
                 change = orjson.loads(line)
                 if change["op"] == "add":
                     record = IndexRecord.from_dict(change["arg"])
-                    matcher._add(record, vectors[used : used + len(record.texts)])
+                    if index is not None:
+                        matcher._add(record, None, indexed=True)
+                    else:
+                        matcher._add(record, vectors[used : used + len(record.texts)])
                     used += len(record.texts)
                 else:
                     matcher.remove(change["arg"])

@@ -188,7 +188,14 @@ class Library:
         self.images.add(row, record.image_hashes)
         return row
 
-    def build(self, records: Sequence[IndexRecord], vectors: F32, progress: bool = False) -> None:
+    def build(
+        self,
+        records: Sequence[IndexRecord],
+        vectors: F32 | None,
+        progress: bool = False,
+        *,
+        vector_index: VectorIndex | None = None,
+    ) -> None:
         """Index all claims at once (``vectors``: one row per text, in record order).
 
         Each claim's texts are prepared in turn and only what the indexes keep (normalised
@@ -222,7 +229,11 @@ class Library:
             index.add_many(stacked, np.asarray(sizes[name], dtype=np.int64))
         self.bm25.build(docs)
         del docs
-        self.vectors.build(vectors)
+        if vector_index is not None:
+            self.vectors = vector_index  # already holds every text row's vector
+        else:
+            assert vectors is not None, "vectors or a built vector index are needed"
+            self.vectors.build(vectors)
 
     def _has_pinyin_row(self, prep: Prepared) -> bool:
         """Map the next text row to the next pinyin row when the text has a pinyin view (only
@@ -234,8 +245,9 @@ class Library:
         self.pinyin_text.append(len(self.pinyin_of) - 1)
         return True
 
-    def add(self, record: IndexRecord, preps: Sequence[Prepared], vectors: F32) -> int:
-        """Index one claim live (an existing claim with the same id is removed first)."""
+    def add(self, record: IndexRecord, preps: Sequence[Prepared], vectors: F32 | None) -> int:
+        """Index one claim live (an existing claim with the same id is removed first;
+        ``vectors`` None: they are in the vector index already, as after loading one)."""
         self.remove(record.claim_id)
         row = self._register(record, preps)
         for p in preps:
@@ -245,7 +257,7 @@ class Library:
                 self.pinyin.add(self.pinyin.signature(p.pinyin), len(p.pinyin))
         bm25_row = self.bm25.add([t for p in preps for t in p.tokens])
         assert bm25_row == row, "BM25 rows must follow claim rows"
-        if len(preps):
+        if len(preps) and vectors is not None:
             self.vectors.add(vectors)
         return row
 

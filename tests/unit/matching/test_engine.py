@@ -6,6 +6,7 @@ import gzip
 import json
 from pathlib import Path
 
+import pytest
 from PIL import Image, ImageDraw
 
 from rumordesk.matching.engine import (
@@ -16,7 +17,7 @@ from rumordesk.matching.engine import (
     records_from_claims_jsonl,
 )
 from rumordesk.matching.image import pdq_hash
-from rumordesk.matching.semantic import UseEncoder
+from rumordesk.matching.semantic import UseEncoder, VectorIndex
 
 from .conftest import LIBRARY
 
@@ -151,6 +152,32 @@ def test_save_and_load_give_identical_results(
     matcher.save(tmp_path / "index")
     loaded = Matcher.load(tmp_path / "index", Thresholds(0.8, 0.5), encoder=encoder)
     assert loaded.version == matcher.version
+    assert [[r.to_dict() for r in row] for row in loaded.match_many(queries)] == expected
+
+
+def test_a_graph_vector_index_is_saved_and_loaded_without_a_rebuild(
+    encoder: UseEncoder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above ``flat_max`` texts the HNSW-SQ8 index is written as it is and read back; loading
+    builds no graph and answers exactly like the saved matcher, live changes included."""
+    m = Matcher(thresholds=Thresholds(0.8, 0.5), encoder=encoder, flat_max=4)
+    m.build(LIBRARY)
+    m.upsert(IndexRecord("c-new", None, ["Bananas are genetically modified spiders"]))
+    m.remove("c-bleach")
+    assert m.library.vectors.kind == "hnsw-sq8"
+    queries = [MatchQuery(t) for t in ["bananas are spiders", "5G towers spread corona", "大地震"]]
+    expected = [[r.to_dict() for r in row] for row in m.match_many(queries)]
+    m.save(tmp_path / "index")
+    assert (tmp_path / "index" / "vectors.faiss").exists()
+    assert not (tmp_path / "index" / "vectors.npy").exists()
+
+    def no_rebuild(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("the graph was rebuilt on load")
+
+    monkeypatch.setattr(VectorIndex, "build", no_rebuild)
+    loaded = Matcher.load(tmp_path / "index", Thresholds(0.8, 0.5), encoder=encoder, flat_max=4)
+    assert loaded.library.vectors.kind == "hnsw-sq8"
+    assert len(loaded.library.vectors) == len(m.library.vectors)
     assert [[r.to_dict() for r in row] for row in loaded.match_many(queries)] == expected
 
 
