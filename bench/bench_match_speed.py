@@ -10,6 +10,7 @@ thread). Reports posts/s for the encoder alone, the lexical path and the full pa
 full/encoder time ratio), p50/p99 latency of one-at-a-time full matches, build time and memory: the
 process's RSS once the index is built and its inputs freed (the encoder model included; the
 difference between two sizes is the memory per claim), RSS growth over the build, and the peak.
+``--load`` also times saving the index and loading it back.
 The 1M case takes ~10 minutes and ~6 GB peak (inputs included): use ``--sizes`` to skip it.
 """
 
@@ -20,6 +21,7 @@ import ctypes
 import gc
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -87,6 +89,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="+", default=[14231, 100_000, 1_000_000])
     parser.add_argument("--posts", type=int, default=1000)
+    parser.add_argument(
+        "--load", action="store_true", help="also time saving the index and loading it back"
+    )
     args = parser.parse_args()
     faiss.omp_set_num_threads(1)
     tweets = [
@@ -140,6 +145,18 @@ def main() -> None:
         for _ in range(1000):
             matcher.match(posts[0])
         cached = 1000 / (time.perf_counter() - t1)
+        if args.load:
+            with tempfile.TemporaryDirectory() as folder:
+                t1 = time.perf_counter()
+                matcher.save(Path(folder))
+                saved = time.perf_counter() - t1
+                t1 = time.perf_counter()
+                Matcher.load(Path(folder), Thresholds(0.8, 0.5), encoder=base)
+                print(
+                    f"{size:,} claims: save {saved:.1f} s, load {time.perf_counter() - t1:.1f} s"
+                    f" (build {build_s:.1f} s)",
+                    flush=True,
+                )
         per_million = 1e6 / size
         rows.append(
             [
