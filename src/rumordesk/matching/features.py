@@ -190,7 +190,7 @@ def candidates(lib: Library, sig: Signals, qvec: F32 | None) -> Candidates:
     if qvec is not None:
         cos = np.zeros(n, dtype=np.float32)
         if trows.size:
-            sims = (lib.vectors.vectors(trows) @ qvec).astype(np.float32)
+            sims = lib.vectors.cosines(trows, qvec)
             cos = seg.max(sims)
             x[seg.nonempty, _COL["cos_first"]] = sims[seg.starts]
             sums = np.zeros(n, dtype=np.float64)

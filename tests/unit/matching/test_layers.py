@@ -152,6 +152,9 @@ def test_vector_index_kinds_agree_on_the_nearest_and_grow_live() -> None:
         assert np.allclose(index.vectors(np.array([3])), vectors[3], atol=0.05)
         extra = normalise(rng.normal(size=(5, 32)).astype(np.float32))
         assert index.add(extra) == 3000 and len(index) == 3005
+        rows = rng.integers(0, 3005, size=200)
+        decoded = index.vectors(rows) @ queries[0]  # cosines read from the codes agree
+        assert np.allclose(index.cosines(rows, queries[0]), decoded, atol=1e-5)
         assert index.search(extra, 1)[0][:, 0].tolist() == list(range(3000, 3005))
 
 
