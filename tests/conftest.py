@@ -30,6 +30,15 @@ if os.environ.get("CI") or REQUIRE_SERVICES:
     hypothesis_settings.load_profile("ci")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def compiled_kernels() -> None:
+    """Compile the matching kernels before any test runs (``make install`` does it too): a
+    first compile inside a test with a deadline, such as a background sweep, would be timed."""
+    from rumordesk.matching.warmup import warm_up
+
+    warm_up()
+
+
 def service_missing(what: str, why: object) -> None:
     """Skip locally, but fail in CI, when a real service the test needs is unreachable."""
     message = f"{what} unavailable: {why}"
