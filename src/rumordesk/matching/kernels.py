@@ -1,10 +1,11 @@
-"""Compiled inner loops of the lexical layers (numba): one call per query and layer.
+"""Compiled inner loops of the lexical layers and candidate features (numba): one call per
+query and layer.
 
-The per-query work of BM25, MinHash LSH and exact containment is a few hundred small array
-operations; as numpy calls each costs microseconds of dispatch, which at a million claims was
-most of a post's time. These kernels do the same arithmetic in one compiled pass each and are
-checked against the plain formulas in the tests. They release the GIL (``nogil``), allocate only
-their outputs, and take the caller's zeroed scratch arrays, which they leave zeroed.
+The per-query work of BM25, MinHash LSH, exact containment and the candidates' features is a
+few hundred small array operations; as numpy calls each costs microseconds of dispatch, which
+was most of a post's time. These kernels do the same arithmetic in one compiled pass each and are
+checked against the plain formulas in the tests. They release the GIL (``nogil``) and allocate
+their own working arrays, so threads can match at once. ``warmup`` compiles them ahead of use.
 
 Integer arithmetic is done in uint64 with explicit constants (numba turns a mix of signed and
 unsigned operands into floats), so hashes wrap exactly like numpy's.
