@@ -3,8 +3,9 @@
 Top-k search never scores every document (that is O(library) per query, ~8 ms at a million
 claims): a token's posting list is read whole when it is short, and only its ``IMPACT_LIMIT``
 highest-scoring documents when it is long (a common word, low IDF). The best candidates of that
-accumulation are then re-scored exactly against the full postings, so every returned score is the
-true BM25 score; only a document whose rank depends on common words alone can be missed.
+accumulation are then re-scored exactly from a forward index (each document's tokens and their
+scores), so every returned score is the true BM25 score; only a document whose rank depends on
+common words alone can be missed. The loop is compiled (``kernels.bm25_top``).
 
 bm25s has no incremental add, so documents added after the last build go to a delta scored here
 with the same formula and the main index's statistics (document frequencies of main + delta, the
