@@ -142,7 +142,7 @@ class HashBuckets:
 
     def compiled_view(self) -> tuple[Keys, U32, npt.NDArray[np.integer], np.uint64]:
         """Sorted keys, their rows, the directory and its shift, for compiled probes (which
-        must handle ``delta_keys`` themselves)."""
+        must handle the keys added since the last compaction themselves)."""
         directory, shift = self._slots()
         return self._keys, self._rows, directory, shift
 
@@ -153,10 +153,5 @@ class HashBuckets:
 
     @property
     def delta_size(self) -> int:
-        """Entries added since the last compaction."""
+        """Entries added since the last compaction (not in ``compiled_view``)."""
         return self._delta_size
-
-    @property
-    def delta_keys(self) -> Keys:
-        """Keys added since the last compaction (not in ``compiled_view``)."""
-        return np.fromiter(self._delta, dtype=self._dtype, count=len(self._delta))

@@ -165,6 +165,16 @@ def radix_order(keys):  # type: ignore[no-untyped-def]
 
 
 @_jit
+def _agreement(signatures, row, signature):  # type: ignore[no-untyped-def]
+    """The number of positions where stored signature ``row`` equals ``signature``."""
+    equal = 0
+    for j in range(signature.size):
+        if signatures[row, j] == signature[j]:
+            equal += 1
+    return equal
+
+
+@_jit
 def lsh_verify(hits, signatures, signature, min_jaccard, many):  # type: ignore[no-untyped-def]
     """Distinct rows among band ``hits`` (rows colliding on two or more bands only when more
     than ``many`` collide) whose share of equal signature positions reaches ``min_jaccard``."""
@@ -189,32 +199,10 @@ def lsh_verify(hits, signatures, signature, min_jaccard, many):  # type: ignore[
         if shared[i] < need:
             continue
         row = distinct[i]
-        equal = 0
-        for j in range(num_perm):
-            if signatures[row, j] == signature[j]:
-                equal += 1
-        if np.float32(equal / num_perm) >= min_jaccard:
+        if np.float32(_agreement(signatures, row, signature) / num_perm) >= min_jaccard:
             out[kept] = row
             kept += 1
     return out[:kept].copy()
-
-
-@_jit
-def lsh_near(  # type: ignore[no-untyped-def]
-    query_keys,
-    sorted_keys,
-    rows,
-    directory,
-    shift,
-    max_per_key,
-    signatures,
-    signature,
-    min_jaccard,
-    many,
-):
-    """``lsh_verify`` over the rows of the band buckets ``query_keys`` (``bucket_rows``)."""
-    hits = bucket_rows(sorted_keys, rows, directory, shift, query_keys, max_per_key)
-    return lsh_verify(hits, signatures, signature, min_jaccard, many)
 
 
 @_jit
@@ -222,11 +210,7 @@ def signature_agreement(signatures, rows, signature):  # type: ignore[no-untyped
     """Per row, the number of signature positions equal to ``signature``'s."""
     out = np.empty(rows.size, dtype=np.int64)
     for i in range(rows.size):
-        equal = 0
-        for j in range(signature.size):
-            if signatures[rows[i], j] == signature[j]:
-                equal += 1
-        out[i] = equal
+        out[i] = _agreement(signatures, rows[i], signature)
     return out
 
 
@@ -486,11 +470,7 @@ def anchor_candidates(  # type: ignore[no-untyped-def]
 def _best_estimate(signatures, sizes, text_row, qsig, qsize):  # type: ignore[no-untyped-def]
     """MinHash Jaccard estimate of one stored text against the query, and the containment of
     the text in the query derived from it (as ``minhash.containment``, in float32)."""
-    equal = 0
-    for j in range(qsig.size):
-        if signatures[text_row, j] == qsig[j]:
-            equal += 1
-    jac = np.float32(equal / qsig.size)
+    jac = np.float32(_agreement(signatures, text_row, qsig) / qsig.size)
     size = np.float32(sizes[text_row])
     inter = jac * (size + np.float32(qsize)) / (np.float32(1.0) + jac)
     cont = min(max(inter / max(size, np.float32(1.0)), np.float32(0.0)), np.float32(1.0))

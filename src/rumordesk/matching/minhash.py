@@ -1,8 +1,8 @@
 """Lexical near-duplicates: MinHash signatures over character shingles, banded into LSH buckets.
 
-1. Hash: each character k-shingle gets a stable 64-bit id computed from its code points with
-   numpy (``shingle_ids``; never Python's salted ``hash``), all shingles of a text at once.
-2. Sign: ``num_perm`` multiply-shift hash functions applied to all ids at once; the minimum per
+1. Hash: each character k-shingle gets a stable 64-bit id computed from its code points
+   (``shingle_ids``, compiled; never Python's salted ``hash``), all shingles of a text at once.
+2. Sign: ``num_perm`` multiply-shift hash functions applied to all ids; the minimum per
    function is the signature, stored as its low 16 bits (64 functions = 128 bytes per text; two
    different minima agree on 16 bits once in 65,536 times, which moves no estimate measurably).
 3. Band: the signature is cut into ``bands`` bands; each band hashes to one uint64 bucket key.
@@ -142,20 +142,7 @@ class MinHashIndex:
         """Rows sharing a band whose estimated Jaccard reaches ``min_jaccard`` (sorted)."""
         if size == 0 or self._n == 0:
             return np.empty(0, np.int64)
-        keys = kernels.band_keys(signature, self._mix, self._salt)
-        buckets = self.buckets
-        if not buckets.delta_size:
-            found: npt.NDArray[np.int64] = kernels.lsh_near(
-                keys,
-                *buckets.compiled_view(),
-                buckets.max_per_key,
-                self.signatures,
-                signature,
-                np.float32(min_jaccard),
-                MANY_CANDIDATES,
-            )
-            return found
-        hits = buckets.lookup(keys)
+        hits = self.buckets.lookup(kernels.band_keys(signature, self._mix, self._salt))
         # In a big library, texts sharing common shingles collide on one band by chance; above
         # MANY_CANDIDATES distinct rows only those colliding on two or more are verified (a true
         # near-duplicate, J >= 0.5, shares ~8 of 32 bands; low-overlap paraphrases are left to
