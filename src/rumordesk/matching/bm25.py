@@ -65,6 +65,7 @@ class _DocStore:
 
 
 I64 = npt.NDArray[np.int64]
+_NO_IDS: I64 = np.empty(0, dtype=np.int64)
 
 
 class BM25Index:
@@ -159,17 +160,14 @@ class BM25Index:
         self._impact_scores = np.concatenate(scores) if scores else np.empty(0, np.float32)
 
     def _main_top(
-        self, ids: list[int], k: int
+        self, ids: npt.NDArray[np.int64], k: int
     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
         """Main-index positions of the top-``k`` documents for token ``ids`` and their exact
         scores (see the module docstring for how long postings are cut short)."""
         assert self._main is not None
         scores = self._main.scores
-        # a token repeated in the query counts each time, as in bm25s
-        tokens, times = np.unique(np.asarray(ids, dtype=np.int64), return_counts=True)
         top: tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]] = kernels.bm25_top(
-            tokens,
-            times,
+            ids,
             scores["indptr"],
             scores["indices"],
             scores["data"],
@@ -187,36 +185,57 @@ class BM25Index:
         )
         return top
 
+    def token_ids(self, tokens: list[str]) -> npt.NDArray[np.int64]:
+        """The main index's ids of ``tokens`` (repeats kept, unknown tokens left out): look
+        them up once per query and pass them to ``search`` and ``shared_tokens``."""
+        if self._main is None:
+            return _NO_IDS
+        vocab = self._main.vocab_dict
+        return np.array([vocab[t] for t in tokens if t in vocab], dtype=np.int64)
+
     def tokens(self, row: int) -> list[str]:
         """The indexed tokens of a row (empty once removed)."""
         return self._docs[row] if self._alive[row] else []
 
     def shared_tokens(
-        self, rows: list[int] | npt.NDArray[np.int64], query: set[str]
+        self,
+        rows: list[int] | npt.NDArray[np.int64],
+        query: set[str],
+        ids: npt.NDArray[np.int64] | None = None,
     ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-        """Per row, how many distinct tokens it shares with ``query``, and its distinct tokens.
+        """Per row, how many distinct tokens it shares with ``query``, and its distinct tokens
+        (``ids``: ``token_ids`` of the query, when the caller has them).
 
         Rows of the main index are counted from the forward index; rows added since, from
         their token lists; removed rows have no tokens.
         """
         r = np.asarray(rows, dtype=np.int64)
-        ids = np.empty(0, dtype=np.int64)
-        if self._main is not None and query:
-            ids = np.unique(np.asarray(self._main.get_tokens_ids(list(query)), dtype=np.int64))
-        common, sizes = kernels.shared_counts(
-            r,
-            self._main_pos,
-            self._main_dead,
-            self._main_sizes,
-            self._fwd_ptr,
-            self._fwd_tokens,
-            ids,
-        )
+        if ids is None:
+            ids = self.token_ids(list(query))
+        ids = np.unique(ids)
+        common, sizes = kernels.shared_counts(r, *self.forward_view(), ids)
         for i in np.flatnonzero(sizes < 0).tolist():  # added since the last build
-            row = int(r[i])
-            doc = self._docs[row] if self._alive[row] else []
-            common[i], sizes[i] = (len(query.intersection(doc)), len(set(doc))) if doc else (0, 0)
+            common[i], sizes[i] = self.delta_shared(int(r[i]), query)
         return common, sizes
+
+    def forward_view(
+        self,
+    ) -> tuple[
+        npt.NDArray[np.int64],
+        npt.NDArray[np.bool_],
+        npt.NDArray[np.int64],
+        npt.NDArray[np.int64],
+        npt.NDArray[np.uint32],
+    ]:
+        """What ``kernels.shared_counts`` reads: row -> main position, removed flags, distinct
+        tokens per document, and the forward index."""
+        return self._main_pos, self._main_dead, self._main_sizes, self._fwd_ptr, self._fwd_tokens
+
+    def delta_shared(self, row: int, query: set[str]) -> tuple[int, int]:
+        """Distinct tokens shared with ``query``, and distinct tokens, of a row outside the main
+        index (added since the last build; removed rows have none)."""
+        doc = self._docs[row] if self._alive[row] else []
+        return (len(query.intersection(doc)), len(set(doc))) if doc else (0, 0)
 
     def add(self, tokens: list[str]) -> int:
         """Add one document live; returns its row."""
@@ -261,15 +280,19 @@ class BM25Index:
         return rows, scores
 
     def search(
-        self, query: list[str], k: int = 50
+        self, query: list[str], k: int = 50, ids: npt.NDArray[np.int64] | None = None
     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
-        """Top-``k`` live rows and their BM25 scores, best first."""
+        """Top-``k`` live rows and their BM25 scores, best first (``ids``: ``token_ids`` of
+        the query, when the caller has them)."""
         rows: list[npt.NDArray[np.int64]] = []
         scores: list[npt.NDArray[np.float32]] = []
         if self._main is not None and query:
-            ids = self._main.get_tokens_ids(query)
-            if ids:
+            if ids is None:
+                ids = self.token_ids(query)
+            if ids.size:
                 top, top_scores = self._main_top(ids, k)
+                if not self._delta:
+                    return self._main_rows[top], top_scores
                 rows.append(self._main_rows[top])
                 scores.append(top_scores)
         if self._delta and query:
@@ -277,7 +300,7 @@ class BM25Index:
             rows.append(np.asarray(d_rows, dtype=np.int64))
             scores.append(np.asarray(d_scores, dtype=np.float32))
         if not rows:
-            return np.empty(0, np.int64), np.empty(0, np.float32)
+            return _NO_IDS, np.empty(0, np.float32)
         all_rows, all_scores = np.concatenate(rows), np.concatenate(scores)
         order = np.argsort(-all_scores, kind="stable")[:k]
         return all_rows[order], all_scores[order]

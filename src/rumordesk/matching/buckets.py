@@ -52,6 +52,8 @@ class HashBuckets:
         self._delta_size = 0
         self._shift = np.uint64(key_bits - 16)
         self._directory: npt.NDArray[np.integer] | None = None  # built on first use
+        self._filter: U64 = np.zeros(1, dtype=np.uint64)
+        self._filter_shift = np.uint64(58)
 
     def __len__(self) -> int:
         return int(self._keys.size) + self._delta_size
@@ -59,7 +61,7 @@ class HashBuckets:
     @property
     def nbytes(self) -> int:
         """Memory held by the sorted arrays and directory (the delta is small by construction)."""
-        extra = self._directory.nbytes if self._directory is not None else 0
+        extra = self._directory.nbytes + self._filter.nbytes if self._directory is not None else 0
         return int(self._keys.nbytes + self._rows.nbytes + extra)
 
     def bulk_load(self, keys: Keys, rows: U32) -> None:
@@ -71,18 +73,23 @@ class HashBuckets:
         self._delta.clear()
         self._delta_size = 0
 
-    def _slots(self) -> tuple[npt.NDArray[np.integer], np.uint64]:
+    def _slots(self) -> tuple[npt.NDArray[np.integer], np.uint64, U64, np.uint64]:
         """A directory over the keys' top bits: the keys of slot s are sorted_keys[dir[s] :
         dir[s + 1]] (4-8 keys a slot, one cache line of 32-bit keys), so a probe reads one
         directory entry and one short run instead of binary-searching the whole array (a cache
-        miss per step at a million claims); 0.5-1 byte per stored entry."""
+        miss per step at a million claims); 0.5-1 byte per stored entry. In front of it, a
+        one-hash filter of 4-16 bits per entry (at most 16 MB) answers most probes for absent
+        keys (most probes: a post's windows and bands rarely occur in the library)."""
         if self._directory is None:
             bits = max(8, min(24, int(self._keys.size).bit_length() - 3))
             self._shift = np.uint64(self.key_bits - bits)
             slots = (self._keys >> self._shift).astype(np.int64)
             edges = np.searchsorted(slots, np.arange((1 << bits) + 1, dtype=np.int64))
             self._directory = edges.astype(np.uint32 if self._keys.size < 2**32 else np.int64)
-        return self._directory, self._shift
+            filter_bits = max(9, min(27, int(self._keys.size).bit_length() + 3))
+            self._filter = kernels.key_filter(self._keys, filter_bits)
+            self._filter_shift = np.uint64(64 - filter_bits)
+        return self._directory, self._shift, self._filter, self._filter_shift
 
     def add(self, keys: Keys, row: int) -> None:
         """Add one row under several keys (a live update)."""
@@ -114,8 +121,7 @@ class HashBuckets:
         """Which of ``keys`` are stored (one compiled pass over the directory)."""
         found = np.zeros(keys.size, dtype=bool)
         if self._keys.size:
-            directory, shift = self._slots()
-            found = kernels.bucket_contains(self._keys, directory, shift, keys)
+            found = kernels.bucket_contains(self._keys, *self._slots(), keys)
         if self._delta:
             delta = np.fromiter(self._delta, dtype=self._dtype, count=len(self._delta))
             found |= np.isin(keys, delta)
@@ -125,11 +131,8 @@ class HashBuckets:
         """Rows stored under any of ``keys`` (at most ``max_per_key`` per key; may repeat)."""
         parts: list[U32] = []
         if self._keys.size:
-            directory, shift = self._slots()
             parts.append(
-                kernels.bucket_rows(
-                    self._keys, self._rows, directory, shift, keys, self.max_per_key
-                )
+                kernels.bucket_rows(self._keys, self._rows, *self._slots(), keys, self.max_per_key)
             )
         if self._delta:
             for key in keys.tolist():
@@ -140,11 +143,13 @@ class HashBuckets:
             return np.empty(0, dtype=np.uint32)
         return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
-    def compiled_view(self) -> tuple[Keys, U32, npt.NDArray[np.integer], np.uint64]:
-        """Sorted keys, their rows, the directory and its shift, for compiled probes (which
-        must handle the keys added since the last compaction themselves)."""
-        directory, shift = self._slots()
-        return self._keys, self._rows, directory, shift
+    def compiled_view(
+        self,
+    ) -> tuple[Keys, U32, npt.NDArray[np.integer], np.uint64, U64, np.uint64]:
+        """Sorted keys, their rows, the directory and its shift, the filter and its shift, for
+        compiled probes (which must handle the keys added since the last compaction
+        themselves)."""
+        return self._keys, self._rows, *self._slots()
 
     @property
     def stored(self) -> int:

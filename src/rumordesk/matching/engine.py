@@ -296,22 +296,23 @@ class Matcher:
             raw = model.raw(x)
             scores = np.maximum(model.calibrate(raw), cand.image_score)
             # calibration is a step function: ties are broken by the uncalibrated score
-            order = np.lexsort((-raw, -scores))[:top_k]
-            row_results = []
-            for i in order.tolist():
-                r = cand.rows[i]
-                score = float(scores[i])
-                row_results.append(
-                    MatchResult(
-                        claim_id=lib.claim_id(r),
-                        external_id=lib.external_ids[r],
-                        score=score,
-                        decision=self.thresholds.decide(
-                            score, confirmed=lib.confirmed[r], claim_chars=lib.claim_chars[r]
-                        ),
-                        layers=cand.evidence_at(i),
-                    )
+            order = np.lexsort((-raw, -scores))[:top_k].tolist()
+            decide = self.thresholds.decide
+            row_results = [
+                MatchResult(
+                    lib.claim_id(r),
+                    lib.external_ids[r],
+                    score,
+                    decide(score, confirmed=lib.confirmed[r], claim_chars=lib.claim_chars[r]),
+                    layers,
                 )
+                for r, score, layers in zip(
+                    [cand.rows[i] for i in order],
+                    scores[order].tolist(),
+                    cand.evidence_for(order),
+                    strict=True,
+                )
+            ]
             out.append(row_results)
         return out
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Collection
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -29,6 +30,25 @@ F32 = npt.NDArray[np.float32]
 I64 = npt.NDArray[np.int64]
 MIN_SEMANTIC_CHARS = 8
 _COL = {name: i for i, name in enumerate(FEATURES_HYBRID)}
+# the columns ``kernels.lexical_features`` fills, in the order it takes them
+_LEXICAL_FILLED = np.asarray(
+    [
+        _COL[name]
+        for name in (
+            "bm25_norm",
+            "bm25_rank",
+            "bm25_log",
+            "jac",
+            "cont",
+            "py_jac",
+            "tok_cov",
+            "tok_qcov",
+            "len_ratio",
+            "short",
+        )
+    ],
+    dtype=np.int64,
+)
 
 
 @dataclass
@@ -44,53 +64,75 @@ class Candidates:
     jac: F32 | None = None
     cont: F32 | None = None
     py_jac: F32 | None = None
+    bm25_rank: I64 | None = None  # per candidate, its BM25 rank (-1: not in the BM25 top-k)
+    in_lsh: npt.NDArray[np.bool_] | None = None  # found by the LSH layer
+    in_cos: npt.NDArray[np.bool_] | None = None  # found by the vector search
 
     def evidence_at(self, i: int) -> dict[str, LayerEvidence]:
         """What each layer saw for candidate ``i`` (the dict shown with a match result)."""
+        return self.evidence_for([i])[0]
+
+    def evidence_for(self, positions: list[int]) -> list[dict[str, LayerEvidence]]:
+        """``evidence_at`` for several candidates (the arrays are read once for all of them)."""
         sig, lib = self.signals, self.library
         if sig is None or lib is None:
-            return {}
-        r = self.rows[i]
-        ev: dict[str, LayerEvidence] = {}
-        hit = sig.bm25.get(r)
-        if hit is not None:
-            score, rank = hit
-            ev["bm25"] = LayerEvidence(
-                score, {"rank": rank + 1, "normalised": round(float(self.x[i, 0]), 4)}
-            )
-        if self.cos is not None:
-            c = float(self.cos[i])
-            if r in sig.cos or c >= 0.5:
-                ev["semantic"] = LayerEvidence(c)
-        jaccard = float(self.jac[i]) if self.jac is not None else 0.0
-        contained = float(self.cont[i]) if self.cont is not None else 0.0
-        if r in sig.lsh or jaccard >= 0.2:
-            ev["minhash"] = LayerEvidence(jaccard, {"containment": round(contained, 4)})
-        pj = float(self.py_jac[i]) if self.py_jac is not None else 0.0
-        if pj >= 0.2:
-            ev["pinyin"] = LayerEvidence(pj)
-        if r in sig.exact:
-            ev["exact"] = LayerEvidence(1.0, {"spans": [[s, e] for _, s, e in sig.exact[r]]})
-        hits = sig.keywords.get(r)
-        if hits is not None:
-            words = {w for w, _, _ in hits}
-            total = max(len(lib.keywords[r]), 1)
-            ev["keyword"] = LayerEvidence(
-                len(words) / total,
-                {"keywords": sorted(words), "spans": [[s, e] for _, s, e in hits]},
-            )
-        image = sig.images.get(r)
-        if image is not None:
-            dist, h = image
-            ev["image"] = LayerEvidence(
-                self.image_score[i], {"distance": dist, "hash": h, "max_distance": MAX_DISTANCE}
-            )
-        return ev
+            return [{} for _ in positions]
+        at = np.asarray(positions, dtype=np.int64)
+        zeros = [0.0] * len(positions)
+
+        def column(values: npt.NDArray[Any] | None) -> list[Any]:
+            return values[at].tolist() if values is not None else zeros
+
+        ranks = column(self.bm25_rank) if self.bm25_rank is not None else [-1] * len(positions)
+        bm25_scores = sig.bm25_scores.tolist()
+        norms, cos, jac, cont, py_jac = (
+            self.x[at, 0].tolist(),
+            column(self.cos),
+            column(self.jac),
+            column(self.cont),
+            column(self.py_jac),
+        )
+        in_cos = column(self.in_cos) if self.in_cos is not None else [False] * len(positions)
+        in_lsh = column(self.in_lsh) if self.in_lsh is not None else [False] * len(positions)
+        out = []
+        for n, i in enumerate(positions):
+            r = self.rows[i]
+            ev: dict[str, LayerEvidence] = {}
+            rank = ranks[n]
+            if rank >= 0:
+                ev["bm25"] = LayerEvidence(
+                    bm25_scores[rank], {"rank": rank + 1, "normalised": round(norms[n], 4)}
+                )
+            if self.cos is not None and (in_cos[n] or cos[n] >= 0.5):
+                ev["semantic"] = LayerEvidence(cos[n])
+            if in_lsh[n] or jac[n] >= 0.2:
+                ev["minhash"] = LayerEvidence(jac[n], {"containment": round(cont[n], 4)})
+            if py_jac[n] >= 0.2:
+                ev["pinyin"] = LayerEvidence(py_jac[n])
+            if sig.exact and r in sig.exact:
+                ev["exact"] = LayerEvidence(1.0, {"spans": [[s, e] for _, s, e in sig.exact[r]]})
+            hits = sig.keywords.get(r) if sig.keywords else None
+            if hits is not None:
+                words = {w for w, _, _ in hits}
+                total = max(len(lib.keywords[r]), 1)
+                ev["keyword"] = LayerEvidence(
+                    len(words) / total,
+                    {"keywords": sorted(words), "spans": [[s, e] for _, s, e in hits]},
+                )
+            image = sig.images.get(r) if sig.images else None
+            if image is not None:
+                dist, h = image
+                ev["image"] = LayerEvidence(
+                    self.image_score[i],
+                    {"distance": dist, "hash": h, "max_distance": MAX_DISTANCE},
+                )
+            out.append(ev)
+        return out
 
     @property
     def evidence(self) -> list[dict[str, LayerEvidence]]:
-        """Evidence for every candidate (explanation and tests; scoring uses ``evidence_at``)."""
-        return [self.evidence_at(i) for i in range(len(self.rows))]
+        """Evidence for every candidate (explanation and tests; scoring uses ``evidence_for``)."""
+        return self.evidence_for(list(range(len(self.rows))))
 
 
 def without(sig: Signals, exclude: set[int]) -> Signals:
@@ -99,16 +141,21 @@ def without(sig: Signals, exclude: set[int]) -> Signals:
     Training uses it to make posts that repeat *no* indexed claim out of labelled posts, so the
     re-ranker learns that being the best of poor candidates is not a match.
     """
-    kept = sorted(((s, r) for r, (s, _) in sig.bm25.items() if r not in exclude), reverse=True)
+    gone = _keys(exclude)
+    bm25_kept = ~np.isin(sig.bm25_rows, gone)
+    cos_kept = ~np.isin(sig.cos_rows, gone)
     return Signals(
         prepared=sig.prepared,
-        bm25={r: (s, i) for i, (s, r) in enumerate(kept)},
-        bm25_top=kept[0][0] if kept else 0.0,
-        lsh=sig.lsh - exclude,
+        token_ids=sig.token_ids,
+        bm25_rows=sig.bm25_rows[bm25_kept],
+        bm25_scores=sig.bm25_scores[bm25_kept],
+        lsh=sig.lsh[~np.isin(sig.lsh, gone)],
         exact={r: v for r, v in sig.exact.items() if r not in exclude},
         keywords={r: v for r, v in sig.keywords.items() if r not in exclude},
         images={r: v for r, v in sig.images.items() if r not in exclude},
-        cos={r: v for r, v in sig.cos.items() if r not in exclude},
+        cos_rows=sig.cos_rows[cos_kept],
+        cos_sims=sig.cos_sims[cos_kept],
+        cos_texts=sig.cos_texts[cos_kept],
         minhash_sig=sig.minhash_sig,
         pinyin_sig=sig.pinyin_sig,
     )
@@ -149,8 +196,10 @@ def candidates(lib: Library, sig: Signals, qvec: F32 | None) -> Candidates:
     keywords), kw_cov = #distinct/#keywords; tok_cov/tok_qcov = shared tokens over claim/query
     tokens; len_ratio = clip(log((|q|+1)/(|first text|+1)), -3, 3); short = |q| < 8.
     """
-    parts = [_keys(sig.bm25), _keys(sig.cos), _keys(sig.lsh), _keys(sig.exact)]
-    parts += [_keys(sig.keywords), _keys(sig.images)]
+    parts = [sig.bm25_rows, sig.cos_rows, sig.lsh]
+    for rare in (sig.exact, sig.keywords, sig.images):
+        if rare:
+            parts.append(_keys(rare))
     rows_a = sorted_unique(np.concatenate(parts))
     rows = rows_a.tolist()
     n = len(rows)
@@ -159,35 +208,47 @@ def candidates(lib: Library, sig: Signals, qvec: F32 | None) -> Candidates:
     if n == 0:
         return Candidates(rows, x, image_score, sig, lib)
     prep = sig.prepared
-    qtokens = set(prep.tokens)
     mh, py = lib.minhash, lib.pinyin
-    trows, count, first_len, jac, cont, py_jac = kernels.lexical_features(
-        rows_a,
-        lib.claim_texts_table,
-        mh.signatures,
-        mh.sizes,
-        sig.minhash_sig if sig.minhash_sig is not None else _NO_SIG,
-        len(prep.shingles) if sig.minhash_sig is not None else 0,
-        lib.pinyin_rows,
-        py.signatures,
-        py.sizes,
-        sig.pinyin_sig if sig.pinyin_sig is not None else _NO_SIG,
-        len(prep.pinyin) if sig.pinyin_sig is not None else 0,
+    qtokens = set(prep.tokens)
+    has_sig = sig.minhash_sig is not None
+    has_py = sig.pinyin_sig is not None
+    x, trows, count, first_len, bm25_rank, in_lsh, jac, cont, py_jac, common, sizes = (
+        kernels.lexical_features(
+            rows_a,
+            lib.claim_texts_table,
+            mh.signatures,
+            mh.sizes,
+            sig.minhash_sig if has_sig else _NO_SIG,
+            len(prep.shingles) if has_sig else 0,
+            lib.pinyin_rows,
+            py.signatures,
+            py.sizes,
+            sig.pinyin_sig if has_py else _NO_SIG,
+            len(prep.pinyin) if has_py else 0,
+            sig.bm25_rows,
+            sig.bm25_scores,
+            sig.lsh,
+            *lib.bm25.forward_view(),
+            kernels.query_terms(sig.token_ids)[0],
+            len(qtokens),
+            len(prep.norm),
+            MIN_SEMANTIC_CHARS,
+            _LEXICAL_FILLED,
+            len(FEATURES_HYBRID),
+        )
     )
-    seg = _Segments(count, first_len)
-
-    if sig.bm25:
-        at = np.searchsorted(rows_a, _keys(sig.bm25))
-        hits = list(sig.bm25.values())
-        score = np.fromiter((s for s, _ in hits), dtype=np.float64, count=len(hits))
-        rank = np.fromiter((k for _, k in hits), dtype=np.float64, count=len(hits))
-        top = sig.bm25_top
-        x[at, _COL["bm25_norm"]] = score / top if top else 0.0
-        x[at, _COL["bm25_rank"]] = 1.0 / (1.0 + rank)
-        x[at, _COL["bm25_log"]] = np.log1p(score)
+    for i in np.flatnonzero(sizes < 0).tolist():  # added to BM25 since its last build
+        shared, own = lib.bm25.delta_shared(rows[i], qtokens)
+        if own:
+            x[i, _COL["tok_cov"]] = shared / own
+            x[i, _COL["tok_qcov"]] = shared / len(qtokens)
 
     cos: F32 | None = None
+    in_cos: npt.NDArray[np.bool_] | None = None
     if qvec is not None:
+        seg = _Segments(count, first_len)
+        in_cos = np.zeros(n, dtype=bool)
+        in_cos[np.searchsorted(rows_a, sig.cos_rows)] = True
         cos = np.zeros(n, dtype=np.float32)
         if trows.size:
             sims = lib.vectors.cosines(trows, qvec)
@@ -204,14 +265,10 @@ def candidates(lib: Library, sig: Signals, qvec: F32 | None) -> Candidates:
         x[:, _COL["cos_x_bm25"]] = cos * x[:, _COL["bm25_norm"]]
         x[:, _COL["cos_sq"]] = cos.astype(np.float64) ** 2
 
-    if sig.minhash_sig is None:
+    if not has_sig:
         jac = cont = None
-    else:
-        x[:, _COL["jac"]], x[:, _COL["cont"]] = jac, cont
-    if sig.pinyin_sig is None:
+    if not has_py:
         py_jac = None
-    else:
-        x[:, _COL["py_jac"]] = py_jac
 
     if sig.exact:
         x[np.searchsorted(rows_a, _keys(sig.exact)), _COL["exact"]] = 1.0
@@ -221,16 +278,8 @@ def candidates(lib: Library, sig: Signals, qvec: F32 | None) -> Candidates:
         x[i, _COL["kw_hits"]] = math.log1p(words)
         x[i, _COL["kw_cov"]] = words / max(len(lib.keywords[r]), 1)
 
-    if qtokens:
-        common, sizes = lib.bm25.shared_tokens(rows_a, qtokens)
-        some = sizes > 0
-        x[some, _COL["tok_cov"]] = common[some] / sizes[some]
-        x[some, _COL["tok_qcov"]] = common[some] / len(qtokens)
-    qlen = len(prep.norm)
-    first_len = np.where(seg.nonempty, seg.first_len, 1).astype(np.float64)
-    x[:, _COL["len_ratio"]] = np.clip(np.log((qlen + 1) / (first_len + 1)), -3.0, 3.0)
-    x[:, _COL["short"]] = 1.0 if qlen < MIN_SEMANTIC_CHARS else 0.0
-
     for r, (dist, _) in sig.images.items():
         image_score[int(np.searchsorted(rows_a, r))] = 1.0 - dist / 256.0
-    return Candidates(rows, x, image_score, sig, lib, cos, jac, cont, py_jac)
+    return Candidates(
+        rows, x, image_score, sig, lib, cos, jac, cont, py_jac, bm25_rank, in_lsh, in_cos
+    )

@@ -93,8 +93,24 @@ def band_keys(signature, mix, salt):  # type: ignore[no-untyped-def]
 
 
 @_jit
-def _bucket_range(sorted_keys, directory, shift, key):  # type: ignore[no-untyped-def]
-    """[lo, hi) of ``key`` in ``sorted_keys`` through the directory over the top bits."""
+def key_filter(sorted_keys, bits):  # type: ignore[no-untyped-def]
+    """A one-hash filter of ``2**bits`` bits over ``sorted_keys``: a probe for an absent key
+    usually stops at one bit (in cache) instead of reading the directory and a run of keys."""
+    words = np.zeros(max(1, (1 << bits) >> 6), dtype=np.uint64)
+    shift = np.uint64(64 - bits)
+    for i in range(sorted_keys.size):
+        b = (np.uint64(sorted_keys[i]) * _MIX) >> shift
+        words[b >> np.uint64(6)] |= np.uint64(1) << (b & np.uint64(63))
+    return words
+
+
+@_jit
+def _bucket_range(sorted_keys, directory, shift, filt, filt_shift, key):  # type: ignore[no-untyped-def]
+    """[lo, hi) of ``key`` in ``sorted_keys`` through the filter (``key_filter``) and the
+    directory over the top bits."""
+    b = (np.uint64(key) * _MIX) >> filt_shift
+    if not (filt[b >> np.uint64(6)] >> (b & np.uint64(63))) & np.uint64(1):
+        return np.int64(0), np.int64(0)
     slot = np.int64(np.uint64(key) >> shift)
     lo, hi = np.int64(directory[slot]), np.int64(directory[slot + 1])
     run = sorted_keys[lo:hi]  # a slot holds few distinct keys, but one may repeat many times
@@ -102,14 +118,16 @@ def _bucket_range(sorted_keys, directory, shift, key):  # type: ignore[no-untype
 
 
 @_jit
-def bucket_rows(sorted_keys, rows, directory, shift, query_keys, max_per_key):  # type: ignore[no-untyped-def]
+def bucket_rows(sorted_keys, rows, directory, shift, filt, filt_shift, query_keys, max_per_key):  # type: ignore[no-untyped-def]
     """Rows stored under any of ``query_keys`` in a sorted multi-map with a top-bits directory
     (``HashBuckets``): at most ``max_per_key`` each, in key order; may repeat."""
     lo = np.empty(query_keys.size, dtype=np.int64)
     hi = np.empty(query_keys.size, dtype=np.int64)
     total = 0
     for i in range(query_keys.size):
-        lo[i], hi[i] = _bucket_range(sorted_keys, directory, shift, query_keys[i])
+        lo[i], hi[i] = _bucket_range(
+            sorted_keys, directory, shift, filt, filt_shift, query_keys[i]
+        )
         hi[i] = min(hi[i], lo[i] + max_per_key)
         total += hi[i] - lo[i]
     out = np.empty(total, dtype=np.uint32)
@@ -122,11 +140,11 @@ def bucket_rows(sorted_keys, rows, directory, shift, query_keys, max_per_key):  
 
 
 @_jit
-def bucket_contains(sorted_keys, directory, shift, query_keys):  # type: ignore[no-untyped-def]
+def bucket_contains(sorted_keys, directory, shift, filt, filt_shift, query_keys):  # type: ignore[no-untyped-def]
     """Which of ``query_keys`` are stored."""
     out = np.zeros(query_keys.size, dtype=np.bool_)
     for i in range(query_keys.size):
-        lo, hi = _bucket_range(sorted_keys, directory, shift, query_keys[i])
+        lo, hi = _bucket_range(sorted_keys, directory, shift, filt, filt_shift, query_keys[i])
         out[i] = hi > lo
     return out
 
@@ -243,38 +261,55 @@ def _kth_largest(values, kth):  # type: ignore[no-untyped-def]
 @_jit
 def _top_positions(values, keep):  # type: ignore[no-untyped-def]
     """Positions of the ``keep`` largest ``values`` (more than ``keep`` of them), in position
-    order; ties at the cut are taken first come."""
-    floor = _kth_largest(values, keep - 1)
+    order; ties at the cut are taken first come.
+
+    Values are counted into 1,024 bins between their minimum and maximum; bins above the one
+    holding the cut are taken whole, and only that bin is ranked exactly (a quickselect over all
+    values mispredicts a branch at every other comparison).
+    """
+    n = values.size
+    lo, hi = values[0], values[0]
+    for i in range(n):
+        lo = min(lo, values[i])
+        hi = max(hi, values[i])
+    nbins = 1024
+    scale = (nbins - 1) / (hi - lo) if hi > lo else 0.0
+    bins = np.empty(n, dtype=np.int64)
+    counts = np.zeros(nbins, dtype=np.int64)
+    for i in range(n):
+        b = np.int64((values[i] - lo) * scale)
+        bins[i] = b
+        counts[b] += 1
+    cut = nbins - 1
+    above = 0
+    while above + counts[cut] < keep:
+        above += counts[cut]
+        cut -= 1
     out = np.empty(keep, dtype=np.int64)
     m = 0
-    for i in range(values.size):
-        if values[i] > floor:
+    in_cut = np.empty(counts[cut], dtype=np.int64)
+    c = 0
+    for i in range(n):
+        if bins[i] > cut:
             out[m] = i
             m += 1
-    for i in range(values.size):
+        elif bins[i] == cut:
+            in_cut[c] = i
+            c += 1
+    need = keep - m
+    floor = _kth_largest(values[in_cut], need - 1)
+    for j in range(c):
+        if values[in_cut[j]] > floor:
+            out[m] = in_cut[j]
+            m += 1
+    for j in range(c):
         if m == keep:
             break
-        if values[i] == floor:
-            out[m] = i
+        if values[in_cut[j]] == floor:
+            out[m] = in_cut[j]
             m += 1
     out[:m].sort()
     return out[:m]
-
-
-@_jit
-def _sum_by_key(keys, values):  # type: ignore[no-untyped-def]
-    """Distinct ``keys`` (ascending) and the sum of ``values`` for each."""
-    order = radix_order(keys)
-    distinct = np.empty(keys.size, dtype=np.int64)
-    sums = np.zeros(keys.size, dtype=np.float64)
-    n = 0
-    for i in range(order.size):
-        key = keys[order[i]]
-        if n == 0 or distinct[n - 1] != key:
-            distinct[n] = key
-            n += 1
-        sums[n - 1] += values[order[i]]
-    return distinct[:n], sums[:n]
 
 
 @_jit
@@ -312,9 +347,57 @@ def _query_sum(fwd_tokens, fwd_weights, start, stop, tokens, filt, weights, scor
 
 
 @_jit
+def _min_heap_push(heap, size, value):  # type: ignore[no-untyped-def]
+    """Push ``value`` onto the min-heap ``heap[:size]``; returns the new size."""
+    i = size
+    heap[i] = value
+    while i > 0:
+        parent = (i - 1) >> 1
+        if heap[parent] <= heap[i]:
+            break
+        heap[parent], heap[i] = heap[i], heap[parent]
+        i = parent
+    return size + 1
+
+
+@_jit
+def _min_heap_replace(heap, size, value):  # type: ignore[no-untyped-def]
+    """Replace the smallest entry of the min-heap ``heap[:size]`` with ``value``."""
+    heap[0] = value
+    i = 0
+    while True:
+        left = 2 * i + 1
+        if left >= size:
+            break
+        child = left
+        if left + 1 < size and heap[left + 1] < heap[left]:
+            child = left + 1
+        if heap[i] <= heap[child]:
+            break
+        heap[i], heap[child] = heap[child], heap[i]
+        i = child
+
+
+@_jit
+def query_terms(ids):  # type: ignore[no-untyped-def]
+    """Distinct token ``ids`` (ascending) and how often each occurs in the query."""
+    ordered = np.sort(ids)
+    tokens = np.empty(ordered.size, dtype=np.int64)
+    times = np.empty(ordered.size, dtype=np.int64)
+    n = 0
+    for i in range(ordered.size):
+        if n and ordered[i] == tokens[n - 1]:
+            times[n - 1] += 1
+        else:
+            tokens[n] = ordered[i]
+            times[n] = 1
+            n += 1
+    return tokens[:n].copy(), times[:n].copy()
+
+
+@_jit
 def bm25_top(  # type: ignore[no-untyped-def]
-    tokens,
-    times,
+    ids,
     indptr,
     indices,
     data,
@@ -330,79 +413,121 @@ def bm25_top(  # type: ignore[no-untyped-def]
     k,
     rescore,
 ):
-    """Top-``k`` main-index documents for query ``tokens`` (ascending, distinct, each counted
-    ``times``) and their exact BM25 scores, best first.
+    """Top-``k`` main-index documents for the query token ``ids`` (a token repeated in the
+    query counts each time) and their exact BM25 scores, best first.
 
-    A long posting (``impact_pos >= 0``) contributes only its ``impact_limit`` best documents,
-    and then the best ``rescore`` candidates are re-scored exactly, best partial sum first and
-    only while one could still enter the top ``k``, from the forward index
-    (``fwd_ptr``/``fwd_tokens``/``fwd_scores``: each document's tokens, ascending, and scores,
-    interleaved as in ``_query_sum``).
+    Postings are summed per document in a small open-addressing table (it stays in cache; a
+    library-sized array would cost a cache miss per posting). A long posting
+    (``impact_pos >= 0``) contributes only its ``impact_limit`` best documents, so a document
+    missing from such a cut list may lack up to that list's lowest kept score: its *bound* is its
+    partial sum plus those lowest scores of the cut lists it is missing from. Documents found in
+    every cut list have their exact score already; the others are re-scored exactly from the
+    forward index (``fwd_ptr``/``fwd_tokens``/``fwd_scores``: each document's tokens, ascending,
+    and scores, interleaved as in ``_query_sum``), highest bound first, and only while a bound
+    can still beat the k-th exact score (at most ``rescore`` of them).
     Documents flagged in ``dead`` are dropped (checked only when ``any_dead``).
     """
+    tokens, times = query_terms(ids)
+    weights = times.astype(np.float32)
     total = 0
-    cut = False
+    n_cut = 0
     for j in range(tokens.size):
         t = tokens[j]
         if impact_pos[t] >= 0:
             total += impact_limit
-            cut = True
+            n_cut += 1
         else:
             total += indptr[t + 1] - indptr[t]
-    keys = np.empty(total, dtype=np.int64)
-    values = np.empty(total, dtype=np.float64)
+    bits = 10
+    while (1 << bits) < 2 * total:
+        bits += 1
+    mask = (1 << bits) - 1
+    shift = np.uint64(64 - bits)
+    table = np.full(1 << bits, -1, dtype=np.int32)  # slot -> entry
+    docs = np.empty(total, dtype=np.int64)
+    sums = np.zeros(total, dtype=np.float64)
+    covered = np.zeros(total, dtype=np.float64)  # lowest kept scores of the cut lists it is in
+    found = np.zeros(total, dtype=np.int32)  # number of cut lists it is in
     n = 0
     slack = 0.0
     for j in range(tokens.size):
         t = tokens[j]
-        w = np.float64(times[j])
+        w = weights[j]
         p = impact_pos[t]
-        if p >= 0:
+        cut = p >= 0
+        if cut:
+            lo, hi = p, p + impact_limit
             floor = np.inf
-            for q in range(p, p + impact_limit):
-                keys[n] = impact_docs[q]
-                values[n] = np.float64(impact_scores[q]) * w
-                floor = min(floor, values[n])
-                n += 1
-            slack += floor  # the most a document missing from this cut list can lack
+            for q in range(lo, hi):
+                floor = min(floor, np.float64(np.float32(w * impact_scores[q])))
+            slack += floor
         else:
-            for q in range(indptr[t], indptr[t + 1]):
-                keys[n] = indices[q]
-                values[n] = np.float64(data[q]) * w
-                n += 1
-    docs, scores = _sum_by_key(keys, values)
+            lo, hi = indptr[t], indptr[t + 1]
+            floor = 0.0
+        for q in range(lo, hi):
+            if cut:
+                d = np.int64(impact_docs[q])
+                value = np.float64(np.float32(w * impact_scores[q]))
+            else:
+                d = np.int64(indices[q])
+                value = np.float64(np.float32(w * data[q]))
+            s = np.int64((np.uint64(d) * _MIX) >> shift)
+            while True:
+                e = table[s]
+                if e < 0:
+                    table[s] = n
+                    docs[n] = d
+                    e = n
+                    n += 1
+                    break
+                if docs[e] == d:
+                    break
+                s = (s + 1) & mask
+            sums[e] += value
+            if cut:
+                covered[e] += floor
+                found[e] += 1
+    docs, sums, covered, found = docs[:n], sums[:n], covered[:n], found[:n]
     if any_dead:
-        live = np.empty(docs.size, dtype=np.bool_)
-        for i in range(docs.size):
+        live = np.empty(n, dtype=np.bool_)
+        for i in range(n):
             live[i] = not dead[docs[i]]
-        docs, scores = docs[live], scores[live]
-    if cut:
+        docs, sums, covered, found = docs[live], sums[live], covered[live], found[live]
+    if n_cut:
+        bound = sums + (slack - covered)
         keep = max(rescore, k)
         if docs.size > keep:
-            best = _top_positions(scores, keep)
-            docs, scores = docs[best], scores[best]
-        order = np.argsort(-scores)
-        docs, approx = docs[order], scores[order]
-        weights = times.astype(np.float32)
+            best = _top_positions(bound, keep)
+            docs, sums, bound, found = docs[best], sums[best], bound[best], found[best]
+        order = np.argsort(-bound)
         filt = _token_filter(tokens)
-        scores = np.empty(docs.size, dtype=np.float64)
-        done = docs.size
-        for i in range(docs.size):
-            # in order of the partial sums, which the true score exceeds by at most ``slack``:
-            # once k true scores beat the next partial sum plus slack, no later one can rank
-            if i >= k and i % 8 == 0 and _kth_largest(scores[:i], k - 1) >= approx[i] + slack:
-                done = i
+        heap = np.empty(k, dtype=np.float64)
+        size = 0
+        scores = np.empty(order.size, dtype=np.float64)
+        done = order.size
+        for i in range(order.size):
+            o = order[i]
+            if size == k and heap[0] >= bound[o]:
+                done = i  # no later document can beat the k-th exact score
                 break
-            d = docs[i]
-            scores[i] = _query_sum(
-                fwd_tokens, fwd_scores, fwd_ptr[d], fwd_ptr[d + 1], tokens, filt, weights, True
-            )
-        docs, scores = docs[:done], scores[:done]
+            if found[o] == n_cut:
+                score = sums[o]  # in every cut list: the partial sum is the whole score
+            else:
+                d = docs[o]
+                score = _query_sum(
+                    fwd_tokens, fwd_scores, fwd_ptr[d], fwd_ptr[d + 1], tokens, filt, weights, True
+                )
+            scores[i] = score
+            if size < k:
+                size = _min_heap_push(heap, size, score)
+            elif score > heap[0]:
+                _min_heap_replace(heap, size, score)
+        docs, sums = docs[order[:done]], scores[:done]
     if docs.size > k:
-        best = _top_positions(scores, k)
-        docs, scores = docs[best], scores[best]
-    order = np.argsort(-scores)
-    return docs[order].copy(), scores[order].astype(np.float32)
+        best = _top_positions(sums, k)
+        docs, sums = docs[best], sums[best]
+    order = np.argsort(-sums, kind="mergesort")
+    return docs[order].copy(), sums[order].astype(np.float32)
 
 
 @_jit
@@ -438,7 +563,7 @@ def shared_counts(rows, main_pos, main_dead, main_sizes, fwd_ptr, fwd_tokens, to
 
 @_jit
 def anchor_candidates(  # type: ignore[no-untyped-def]
-    codes, weights, lengths, sorted_keys, rows, directory, shift, max_per_key
+    codes, weights, lengths, sorted_keys, rows, directory, shift, filt, filt_shift, max_per_key
 ):
     """(row, start) pairs of claim texts whose anchor hash equals a window of the post, by row
     then start: the places where a stored text may occur verbatim (the caller verifies).
@@ -456,7 +581,7 @@ def anchor_candidates(  # type: ignore[no-untyped-def]
             for j in range(length):
                 h += codes[s + j] * weights[j]
             h ^= np.uint64(length)
-            lo, hi = _bucket_range(sorted_keys, directory, shift, h)
+            lo, hi = _bucket_range(sorted_keys, directory, shift, filt, filt_shift, h)
             for p in range(lo, min(hi, lo + max_per_key)):
                 found_rows.append(np.int64(rows[p]))
                 found_starts.append(np.int64(s))
@@ -490,15 +615,39 @@ def lexical_features(  # type: ignore[no-untyped-def]
     py_sizes,
     py_qsig,
     py_qsize,
+    bm25_rows,
+    bm25_scores,
+    lsh_rows,
+    main_pos,
+    main_dead,
+    main_sizes,
+    fwd_ptr,
+    fwd_tokens,
+    query_ids,
+    query_tokens,
+    query_len,
+    min_chars,
+    cols,
+    width,
 ):
-    """The per-candidate text facts the features need, for candidate claim ``rows``.
+    """The lexical features of candidate claim ``rows`` (ascending), in one pass.
 
-    Returns the text rows of the candidates (each claim's contiguous texts, concatenated),
-    per candidate its number of texts and first text's length, and the best MinHash Jaccard,
-    containment and pinyin Jaccard over its texts (0 when the query has no such signature:
-    ``qsize``/``py_qsize`` 0).
+    Fills, per candidate, the columns ``cols`` of a float32 matrix ``width`` wide: bm25_norm,
+    bm25_rank, bm25_log (from ``bm25_rows``/``bm25_scores``, best first), jac, cont, py_jac (best
+    MinHash estimates over the claim's texts, 0 when the query has no such signature:
+    ``qsize``/``py_qsize`` 0), tok_cov, tok_qcov (distinct ``query_ids`` a claim shares, over
+    its distinct tokens / the ``query_tokens`` distinct query tokens, from the forward index),
+    len_ratio and short; the formulas are ``features.candidates``'s.
+
+    Also returns the candidates' text rows (each claim's contiguous texts, concatenated), per
+    candidate its number of texts and first text's length, its BM25 rank (-1: none), whether
+    the LSH layer found it, the three estimates, and the shared/own token counts (-1 for a row
+    outside BM25's main index, which the caller counts itself).
     """
     n = rows.size
+    x = np.zeros((n, width), dtype=np.float32)
+    c_norm, c_rank, c_log, c_jac, c_cont, c_py = cols[0], cols[1], cols[2], cols[3], cols[4], cols[5]
+    c_cov, c_qcov, c_len, c_short = cols[6], cols[7], cols[8], cols[9]
     count = np.empty(n, dtype=np.int64)
     first_len = np.empty(n, dtype=np.int64)
     total = 0
@@ -523,4 +672,78 @@ def lexical_features(  # type: ignore[no-untyped-def]
             if py_qsize and pinyin_of[t] >= 0:
                 j, _ = _best_estimate(py_signatures, py_sizes, pinyin_of[t], py_qsig, py_qsize)
                 py_jac[i] = max(py_jac[i], j)
-    return trows, count, first_len, jac, cont, py_jac
+        if qsize:
+            x[i, c_jac] = jac[i]
+            x[i, c_cont] = cont[i]
+        if py_qsize:
+            x[i, c_py] = py_jac[i]
+    rank = np.full(n, -1, dtype=np.int64)
+    top = np.float64(bm25_scores[0]) if bm25_scores.size else 0.0
+    for r in range(bm25_rows.size):
+        i = np.searchsorted(rows, bm25_rows[r])
+        rank[i] = r
+        score = np.float64(bm25_scores[r])
+        x[i, c_norm] = score / top if top else 0.0
+        x[i, c_rank] = 1.0 / (1.0 + r)
+        x[i, c_log] = np.log1p(score)
+    in_lsh = np.zeros(n, dtype=np.bool_)
+    for r in range(lsh_rows.size):
+        in_lsh[np.searchsorted(rows, lsh_rows[r])] = True
+    shared, own = shared_counts(rows, main_pos, main_dead, main_sizes, fwd_ptr, fwd_tokens, query_ids)
+    short = 1.0 if query_len < min_chars else 0.0
+    for i in range(n):
+        if own[i] > 0 and query_tokens > 0:
+            x[i, c_cov] = shared[i] / own[i]
+            x[i, c_qcov] = shared[i] / query_tokens
+        length = first_len[i] if count[i] > 0 else 1
+        ratio = np.log((query_len + 1) / (length + 1))
+        x[i, c_len] = min(max(ratio, -3.0), 3.0)
+        x[i, c_short] = short
+    return x, trows, count, first_len, rank, in_lsh, jac, cont, py_jac, shared, own
+
+
+@_jit
+def live_owners(text_rows, text_owner, alive):  # type: ignore[no-untyped-def]
+    """The distinct live claim rows owning ``text_rows``, ascending."""
+    owners = np.empty(text_rows.size, dtype=np.int64)
+    n = 0
+    for i in range(text_rows.size):
+        owner = text_owner[text_rows[i]]
+        if alive[owner]:
+            owners[n] = owner
+            n += 1
+    owners = np.sort(owners[:n])
+    keep = 0
+    for i in range(n):
+        if keep == 0 or owners[i] != owners[keep - 1]:
+            owners[keep] = owners[i]
+            keep += 1
+    return owners[:keep].copy()
+
+
+@_jit
+def best_per_owner(text_rows, sims, text_owner, alive):  # type: ignore[no-untyped-def]
+    """Vector hits (text rows, best first; -1 = none) folded into live claim rows: each claim's
+    best similarity and the text row that gave it, in order of first appearance."""
+    owners = np.empty(text_rows.size, dtype=np.int64)
+    best = np.empty(text_rows.size, dtype=np.float32)
+    best_text = np.empty(text_rows.size, dtype=np.int64)
+    n = 0
+    for i in range(text_rows.size):
+        t = text_rows[i]
+        if t < 0:
+            continue
+        owner = text_owner[t]
+        if not alive[owner]:
+            continue
+        seen = -1
+        for j in range(n):
+            if owners[j] == owner:
+                seen = j
+                break
+        if seen < 0:
+            owners[n], best[n], best_text[n] = owner, sims[i], t
+            n += 1
+        elif sims[i] > best[seen]:
+            best[seen], best_text[seen] = sims[i], t
+    return owners[:n].copy(), best[:n].copy(), best_text[:n].copy()

@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 from tqdm import tqdm
 
+from rumordesk.matching import kernels
 from rumordesk.matching.bm25 import BM25Index
 from rumordesk.matching.columns import RowLookup, StringColumn
 from rumordesk.matching.image import ImageIndex
@@ -34,6 +35,7 @@ SHINGLE = 3
 PINYIN_SHINGLE = 5
 _NO_IDS: npt.NDArray[np.uint64] = np.empty(0, dtype=np.uint64)
 _NO_ROWS: npt.NDArray[np.int64] = np.empty(0, dtype=np.int64)
+_NO_ALIVE: npt.NDArray[np.bool_] = np.empty(0, dtype=np.bool_)
 
 
 @dataclass(frozen=True)
@@ -96,20 +98,32 @@ def prepare(text: str) -> Prepared:
     )
 
 
+_NO_SIMS: npt.NDArray[np.float32] = np.empty(0, dtype=np.float32)
+
+
 @dataclass
 class Signals:
-    """Everything the layers found for one query, keyed by claim row."""
+    """Everything the layers found for one query, by claim row (hit lists as arrays: a post
+    has ~100 candidates, and dicts of them cost more than finding them)."""
 
     prepared: Prepared
-    bm25: dict[int, tuple[float, int]] = field(default_factory=dict)  # row -> (score, rank)
-    bm25_top: float = 0.0
-    lsh: set[int] = field(default_factory=set)
+    token_ids: npt.NDArray[np.int64] = field(default_factory=lambda: _NO_ROWS)  # BM25 vocabulary
+    bm25_rows: npt.NDArray[np.int64] = field(default_factory=lambda: _NO_ROWS)  # best first
+    bm25_scores: npt.NDArray[np.float32] = field(default_factory=lambda: _NO_SIMS)
+    lsh: npt.NDArray[np.int64] = field(default_factory=lambda: _NO_ROWS)  # ascending
     exact: dict[int, list[tuple[int, int, int]]] = field(default_factory=dict)  # text, span
     keywords: dict[int, list[tuple[str, int, int]]] = field(default_factory=dict)
     images: dict[int, tuple[int, str]] = field(default_factory=dict)  # row -> (distance, hash)
-    cos: dict[int, tuple[float, int]] = field(default_factory=dict)  # row -> (cosine, text row)
+    cos_rows: npt.NDArray[np.int64] = field(default_factory=lambda: _NO_ROWS)  # vector hits
+    cos_sims: npt.NDArray[np.float32] = field(default_factory=lambda: _NO_SIMS)  # best per claim
+    cos_texts: npt.NDArray[np.int64] = field(default_factory=lambda: _NO_ROWS)  # its text row
     minhash_sig: npt.NDArray[np.uint16] | None = None
     pinyin_sig: npt.NDArray[np.uint16] | None = None
+
+    @property
+    def bm25_top(self) -> float:
+        """The best BM25 score (0 without hits)."""
+        return float(self.bm25_scores[0]) if self.bm25_scores.size else 0.0
 
 
 class _TextRows:
@@ -286,47 +300,58 @@ class Library:
             return _NO_ROWS
         return np.frombuffer(self.pinyin_of, dtype=np.int64)
 
+    def _owner_views(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+        """``text_owner`` and ``alive`` as arrays (temporary views: the caller must not keep
+        them, or the arrays could not grow)."""
+        owner = np.frombuffer(self.text_owner, dtype=np.int64) if len(self.text_owner) else _NO_ROWS
+        alive = np.frombuffer(self.alive, dtype=np.bool_) if len(self.alive) else _NO_ALIVE
+        return owner, alive
+
     def signals(
         self, prep: Prepared, *, bm25_k: int = 50, image_hash: str | None = None
     ) -> Signals:
         """Lexical, rule and image evidence for one prepared query (semantic is added later)."""
-        sig = Signals(prepared=prep)
         alive = self.alive
-        rows, scores = self.bm25.search(prep.tokens, k=bm25_k)
-        for rank, (r, s) in enumerate(zip(rows.tolist(), scores.tolist(), strict=True)):
-            sig.bm25[r] = (s, rank)
-        sig.bm25_top = float(scores[0]) if scores.size else 0.0
-        for index, shingles, name in (
-            (self.minhash, prep.shingles, "minhash_sig"),
-            (self.pinyin, prep.pinyin, "pinyin_sig"),
-        ):
-            if shingles.size:
-                signature = index.signature(shingles)
-                setattr(sig, name, signature)
-                text_rows = index.near(signature, len(shingles), min_jaccard=0.2).tolist()
-                if index is self.pinyin:
-                    text_rows = [self.pinyin_text[t] for t in text_rows]
-                sig.lsh.update(self.text_owner[t] for t in text_rows)
+        ids = self.bm25.token_ids(prep.tokens)
+        rows, scores = self.bm25.search(prep.tokens, k=bm25_k, ids=ids)
+        sig = Signals(prepared=prep, token_ids=ids, bm25_rows=rows, bm25_scores=scores)
+        found = []
+        for index, shingles in ((self.minhash, prep.shingles), (self.pinyin, prep.pinyin)):
+            if not shingles.size:
+                continue
+            signature = index.signature(shingles)
+            text_rows = index.near(signature, len(shingles), min_jaccard=0.2)
+            if index is self.pinyin:
+                sig.pinyin_sig = signature
+                text_rows = np.frombuffer(self.pinyin_text, dtype=np.int64)[text_rows]
+            else:
+                sig.minhash_sig = signature
+            found.append(text_rows)
+        if found:
+            owner, alive_view = self._owner_views()
+            text_rows = found[0] if len(found) == 1 else np.concatenate(found)
+            sig.lsh = kernels.live_owners(text_rows, owner, alive_view)
+            del owner, alive_view
         for hit in self.exact.find(prep.norm):
-            owner = self.text_owner[hit.item]
-            sig.exact.setdefault(owner, []).append((hit.item, hit.start, hit.end))
-        sig.keywords = self.kw.find(prep.norm)
+            owner_row = self.text_owner[hit.item]
+            if alive[owner_row]:
+                sig.exact.setdefault(owner_row, []).append((hit.item, hit.start, hit.end))
+        keywords = self.kw.find(prep.norm)
+        if keywords:
+            sig.keywords = {r: v for r, v in keywords.items() if alive[r]}
         if image_hash:
-            for owner, dist, h in self.images.search(image_hash):
-                best = sig.images.get(owner)
-                if best is None or dist < best[0]:
-                    sig.images[owner] = (dist, h)
-        sig.lsh = {r for r in sig.lsh if alive[r]}
-        sig.exact = {r: v for r, v in sig.exact.items() if alive[r]}
-        sig.keywords = {r: v for r, v in sig.keywords.items() if alive[r]}
-        sig.images = {r: v for r, v in sig.images.items() if alive[r]}
+            for owner_row, dist, h in self.images.search(image_hash):
+                best = sig.images.get(owner_row)
+                if alive[owner_row] and (best is None or dist < best[0]):
+                    sig.images[owner_row] = (dist, h)
         return sig
 
     def add_semantic(self, sig: Signals, rows: npt.NDArray[np.int64], sims: F32) -> None:
         """Fold one query's vector-search hits (text rows) into its signals, best per claim."""
-        for t, s in zip(rows.tolist(), sims.tolist(), strict=True):
-            if t < 0:
-                continue
-            owner = self.text_owner[t]
-            if self.alive[owner] and (owner not in sig.cos or s > sig.cos[owner][0]):
-                sig.cos[owner] = (s, t)
+        owner, alive = self._owner_views()
+        sig.cos_rows, sig.cos_sims, sig.cos_texts = kernels.best_per_owner(
+            np.ascontiguousarray(rows, dtype=np.int64),
+            np.ascontiguousarray(sims, dtype=np.float32),
+            owner,
+            alive,
+        )
