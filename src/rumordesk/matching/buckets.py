@@ -34,14 +34,19 @@ def sorted_unique(values: npt.NDArray[_Int]) -> npt.NDArray[_Int]:
 
 
 class HashBuckets:
-    """Integer key -> doc rows; ``lookup`` returns every row whose key is among the query keys.
+    """Integer key -> doc rows; ``lookup`` returns every row whose key is among the query keys
+    (a key holding more than ``max_per_key`` rows gives its first ``max_per_key``, or, with
+    ``skip_crowded``, none: a key that common says nothing about the query).
 
     Keys are uint64, or uint32 with ``key_bits=32`` (8 bytes an entry instead of 12, for the
     millions of MinHash band keys; callers then pass keys already cut to 32 bits).
     """
 
-    def __init__(self, *, max_per_key: int = 256, key_bits: int = 64) -> None:
+    def __init__(
+        self, *, max_per_key: int = 256, key_bits: int = 64, skip_crowded: bool = False
+    ) -> None:
         self.max_per_key = max_per_key
+        self.skip_crowded = skip_crowded
         if key_bits not in (32, 64):
             raise ValueError(f"key_bits must be 32 or 64, not {key_bits}")
         self.key_bits = key_bits
@@ -128,16 +133,24 @@ class HashBuckets:
         return found
 
     def lookup(self, keys: Keys) -> U32:
-        """Rows stored under any of ``keys`` (at most ``max_per_key`` per key; may repeat)."""
+        """Rows stored under any of ``keys`` (see the class docstring for crowded keys; may
+        repeat)."""
         parts: list[U32] = []
         if self._keys.size:
             parts.append(
-                kernels.bucket_rows(self._keys, self._rows, *self._slots(), keys, self.max_per_key)
+                kernels.bucket_rows(
+                    self._keys,
+                    self._rows,
+                    *self._slots(),
+                    keys,
+                    self.max_per_key,
+                    self.skip_crowded,
+                )
             )
         if self._delta:
             for key in keys.tolist():
                 hit = self._delta.get(int(key))
-                if hit:
+                if hit and not (self.skip_crowded and len(hit) > self.max_per_key):
                     parts.append(np.asarray(hit[: self.max_per_key], dtype=np.uint32))
         if not parts:
             return np.empty(0, dtype=np.uint32)

@@ -118,9 +118,12 @@ def _bucket_range(sorted_keys, directory, shift, filt, filt_shift, key):  # type
 
 
 @_jit
-def bucket_rows(sorted_keys, rows, directory, shift, filt, filt_shift, query_keys, max_per_key):  # type: ignore[no-untyped-def]
+def bucket_rows(  # type: ignore[no-untyped-def]
+    sorted_keys, rows, directory, shift, filt, filt_shift, query_keys, max_per_key, skip_crowded
+):
     """Rows stored under any of ``query_keys`` in a sorted multi-map with a top-bits directory
-    (``HashBuckets``): at most ``max_per_key`` each, in key order; may repeat."""
+    (``HashBuckets``), in key order, may repeat: at most ``max_per_key`` each, or, with
+    ``skip_crowded``, none of a key holding more."""
     lo = np.empty(query_keys.size, dtype=np.int64)
     hi = np.empty(query_keys.size, dtype=np.int64)
     total = 0
@@ -128,7 +131,8 @@ def bucket_rows(sorted_keys, rows, directory, shift, filt, filt_shift, query_key
         lo[i], hi[i] = _bucket_range(
             sorted_keys, directory, shift, filt, filt_shift, query_keys[i]
         )
-        hi[i] = min(hi[i], lo[i] + max_per_key)
+        if hi[i] - lo[i] > max_per_key:
+            hi[i] = lo[i] if skip_crowded else lo[i] + max_per_key
         total += hi[i] - lo[i]
     out = np.empty(total, dtype=np.uint32)
     at = 0
@@ -747,3 +751,19 @@ def best_per_owner(text_rows, sims, text_owner, alive):  # type: ignore[no-untyp
         elif sims[i] > best[seen]:
             best[seen], best_text[seen] = sims[i], t
     return owners[:n].copy(), best[:n].copy(), best_text[:n].copy()
+
+
+@njit(nogil=True, cache=True, fastmath=True)
+def sq8_dot(codes, rows, weights, offset):  # type: ignore[no-untyped-def]
+    """Per row, ``codes[row] @ weights + offset`` in float32 (8-bit codes read in place: no
+    decoded copy of the candidates' vectors; ``fastmath`` lets the sum be vectorised, so it
+    may differ from BLAS's in the last bits)."""
+    out = np.empty(rows.size, dtype=np.float32)
+    dim = weights.size
+    for i in range(rows.size):
+        row = rows[i]
+        total = np.float32(0.0)
+        for j in range(dim):
+            total += np.float32(codes[row, j]) * weights[j]
+        out[i] = total + offset
+    return out

@@ -28,6 +28,10 @@ U16 = npt.NDArray[np.uint16]
 U64 = npt.NDArray[np.uint64]
 EMPTY = np.uint16(0xFFFF)
 MANY_CANDIDATES = 1024  # above this many band collisions, a row must collide on two bands
+# A band value shared by more texts than this comes from shingles too common to tell texts
+# apart ("the", "ing"); it is skipped (a near-duplicate shares several bands, J >= 0.5: ~8 of
+# 32), where taking its first rows, as before, added thousands of arbitrary candidates a post.
+CROWDED_BAND = 128
 
 
 _SHINGLE_WEIGHTS = np.random.default_rng(20240502).integers(
@@ -72,7 +76,9 @@ class MinHashIndex:
         self.signatures: U16 = np.empty((0, num_perm), dtype=np.uint16)
         self.sizes: npt.NDArray[np.uint16] = np.empty(0, dtype=np.uint16)
         self._n = 0
-        self.buckets = HashBuckets(key_bits=32)
+        self.buckets = HashBuckets(
+            key_bits=32, max_per_key=CROWDED_BAND, skip_crowded=True
+        )
 
     def __len__(self) -> int:
         return self._n

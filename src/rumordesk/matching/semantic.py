@@ -24,6 +24,8 @@ import faiss
 import numpy as np
 import numpy.typing as npt
 
+from rumordesk.matching import kernels
+
 F32 = npt.NDArray[np.float32]
 FLAT_MAX = 15_000
 HNSW_M = 32
@@ -92,6 +94,7 @@ class VectorIndex:
         self.dim, self.flat_max = dim, flat_max
         self.ef_search, self.nprobe = ef_search, nprobe
         self.index: Any = faiss.IndexFlatIP(dim)
+        self._sq8: tuple[Any, int, tuple[npt.NDArray[np.uint8], F32, F32]] | None = None
 
     def __len__(self) -> int:
         return int(self.index.ntotal)
@@ -184,20 +187,36 @@ class VectorIndex:
         if isinstance(self.index, faiss.IndexFlat):
             out: F32 = (self._flat_storage()[rows] @ query).astype(np.float32)
             return out
-        if isinstance(self.index, faiss.IndexHNSW):
-            storage: Any = faiss.downcast_index(self.index.storage)  # IndexScalarQuantizer
-            sq = storage.sq
-            if sq.qtype == faiss.ScalarQuantizer.QT_8bit and storage.code_size == self.dim:
-                trained = faiss.vector_to_array(sq.trained)
-                vmin, step = trained[: self.dim], trained[self.dim :] / np.float32(255.0)
-                codes = faiss.rev_swig_ptr(storage.codes.data(), n * self.dim)
-                codes = codes.reshape(n, self.dim)
-                weights = (query * step).astype(np.float32)
-                offset = np.float32(query @ (vmin + np.float32(0.5) * step))
-                out = (codes[rows].astype(np.float32) @ weights + offset).astype(np.float32)
-                return out
+        sq8 = self._sq8_view()
+        if sq8 is not None:
+            codes, vmin, step = sq8
+            weights = (query * step).astype(np.float32)
+            offset = np.float32(query @ (vmin + np.float32(0.5) * step))
+            out = kernels.sq8_dot(codes, rows, weights, offset)
+            return out
         decoded: F32 = (self.vectors(rows) @ query).astype(np.float32)
         return decoded
+
+    def _sq8_view(self) -> tuple[npt.NDArray[np.uint8], F32, F32] | None:
+        """An HNSW index's 8-bit codes (over faiss's own memory), per-dimension minimum and
+        step; None for other indexes. Cached until the index grows or is replaced (an addition
+        may move the codes)."""
+        if not isinstance(self.index, faiss.IndexHNSW):
+            return None
+        n = len(self)
+        cached = self._sq8
+        if cached is not None and cached[0] is self.index and cached[1] == n:
+            return cached[2]
+        storage: Any = faiss.downcast_index(self.index.storage)  # IndexScalarQuantizer
+        sq = storage.sq
+        if sq.qtype != faiss.ScalarQuantizer.QT_8bit or storage.code_size != self.dim:
+            return None
+        trained = faiss.vector_to_array(sq.trained)
+        vmin, step = trained[: self.dim], trained[self.dim :] / np.float32(255.0)
+        codes = faiss.rev_swig_ptr(storage.codes.data(), n * self.dim).reshape(n, self.dim)
+        view = (codes, vmin.astype(np.float32), step.astype(np.float32))
+        self._sq8 = (self.index, n, view)
+        return view
 
     def vectors(self, rows: npt.NDArray[np.int64]) -> F32:
         """Stored (possibly quantised) vectors of these rows, for exact re-scoring."""

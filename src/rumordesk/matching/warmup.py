@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
+
 from rumordesk.matching.engine import Matcher
+from rumordesk.matching.library import prepare
 from rumordesk.matching.records import IndexRecord, MatchQuery, Thresholds
 
 _LIBRARY = [
@@ -34,6 +37,10 @@ def warm_up() -> float:
     # a claim added live takes the delta paths of the buckets and BM25 index
     matcher.upsert(IndexRecord("warm-live", None, ["Drinking bleach cures COVID-19 infections"]))
     matcher.match_many([MatchQuery(text) for text in [*_POSTS, "bleach cures covid-19"]])
+    # vector hits folded into claims (the semantic path; no encoder needed for the kernel)
+    sig = matcher.library.signals(prepare(_POSTS[0]))
+    rows = np.asarray([[0, 2, -1]], dtype=np.int64)[0]
+    matcher.library.add_semantic(sig, rows, np.asarray([0.9, 0.7, 0.0], dtype=np.float32))
     return time.perf_counter() - start
 
 

@@ -118,6 +118,8 @@ class _Converter:
 
 def fold_unicode(text: str) -> str:
     """Step 1: NFKC, invisible characters removed, casefold, look-alikes mapped."""
+    if text.isascii():
+        return text.lower()  # NFKC leaves ASCII alone, and casefold is lower on it
     text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text)).casefold()
     if text.isascii():
         return text
@@ -207,6 +209,8 @@ def join_spaced(text: str) -> str:
     """Step 4: one space between words; none next to CJK characters or inside spaced-out
     letters."""
     text = _SPACED_LETTERS.sub(_join_letters, _SPACE.sub(" ", text))
+    if text.isascii():
+        return text  # no CJK character to take spaces away from
     # Chinese puts no spaces between words, and those next to Latin or digits are typography
     return _JOINED_SPACE.sub("", text)
 
