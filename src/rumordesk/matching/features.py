@@ -49,6 +49,14 @@ _LEXICAL_FILLED = np.asarray(
     ],
     dtype=np.int64,
 )
+# the columns ``kernels.semantic_features`` fills, in the order it takes them
+_SEMANTIC_FILLED = np.asarray(
+    [
+        _COL[name]
+        for name in ("cos", "cos_rank", "cos_gap", "cos_x_bm25", "cos_sq", "cos_first", "cos_mean")
+    ],
+    dtype=np.int64,
+)
 
 
 @dataclass
@@ -165,25 +173,8 @@ def _keys(d: Collection[int]) -> I64:
     return np.fromiter(d, dtype=np.int64, count=len(d))
 
 
-class _Segments:
-    """The text rows of the candidates, one contiguous segment per claim (``count`` texts)."""
-
-    def __init__(self, count: I64, first_len: I64) -> None:
-        self.n = count.size
-        self.count, self.first_len = count, first_len
-        self.nonempty = count > 0
-        self.starts = (np.cumsum(count) - count)[self.nonempty]
-
-    def max(self, values: F32) -> F32:
-        """Per candidate, the best value over its texts (0 where none beats -1, as before)."""
-        out = np.zeros(self.n, dtype=np.float32)
-        if values.size:
-            best = np.maximum.reduceat(values, self.starts)
-            out[self.nonempty] = np.where(best > -1.0, best, np.float32(0.0))
-        return out
-
-
 _NO_SIG = np.zeros(0, dtype=np.uint16)
+_NO_SIMS = np.zeros(0, dtype=np.float32)
 
 
 def candidates(lib: Library, sig: Signals, qvec: F32 | None) -> Candidates:
@@ -212,7 +203,7 @@ def candidates(lib: Library, sig: Signals, qvec: F32 | None) -> Candidates:
     qtokens = set(prep.tokens)
     has_sig = sig.minhash_sig is not None
     has_py = sig.pinyin_sig is not None
-    x, trows, count, first_len, bm25_rank, in_lsh, jac, cont, py_jac, common, sizes = (
+    x, trows, count, _, bm25_rank, in_lsh, jac, cont, py_jac, _, sizes = (
         kernels.lexical_features(
             rows_a,
             lib.claim_texts_table,
@@ -246,24 +237,10 @@ def candidates(lib: Library, sig: Signals, qvec: F32 | None) -> Candidates:
     cos: F32 | None = None
     in_cos: npt.NDArray[np.bool_] | None = None
     if qvec is not None:
-        seg = _Segments(count, first_len)
         in_cos = np.zeros(n, dtype=bool)
         in_cos[np.searchsorted(rows_a, sig.cos_rows)] = True
-        cos = np.zeros(n, dtype=np.float32)
-        if trows.size:
-            sims = lib.vectors.cosines(trows, qvec)
-            cos = seg.max(sims)
-            x[seg.nonempty, _COL["cos_first"]] = sims[seg.starts]
-            sums = np.zeros(n, dtype=np.float64)
-            sums[seg.nonempty] = np.add.reduceat(sims.astype(np.float64), seg.starts)
-            x[:, _COL["cos_mean"]] = sums / np.maximum(seg.count, 1)
-        ordered = np.sort(cos)
-        higher = n - np.searchsorted(ordered, cos, side="right")
-        x[:, _COL["cos"]] = cos
-        x[:, _COL["cos_rank"]] = 1.0 / (1.0 + higher)
-        x[:, _COL["cos_gap"]] = cos.astype(np.float64) - float(ordered[-1])
-        x[:, _COL["cos_x_bm25"]] = cos * x[:, _COL["bm25_norm"]]
-        x[:, _COL["cos_sq"]] = cos.astype(np.float64) ** 2
+        sims = lib.vectors.cosines(trows, qvec) if trows.size else _NO_SIMS
+        cos = kernels.semantic_features(x, sims, count, _SEMANTIC_FILLED, _COL["bm25_norm"])
 
     if not has_sig:
         jac = cont = None

