@@ -73,6 +73,7 @@ class ExactIndex:
         self._sizes = array("l")
         self.buckets = HashBuckets(max_per_key=64)
         self._lengths: set[int] = set()
+        self._length_array: npt.NDArray[np.int64] = np.empty(0, dtype=np.int64)  # sorted
 
     def __len__(self) -> int:
         return len(self._sizes)
@@ -89,6 +90,7 @@ class ExactIndex:
                 rows.append(row)
                 self._lengths.add(anchor_length(text))
         self.buckets.bulk_load(np.asarray(keys, dtype=np.uint64), np.asarray(rows, np.uint32))
+        self._length_array = np.asarray(sorted(self._lengths), dtype=np.int64)
 
     def add(self, text: str) -> int:
         """Add one text live; returns its row."""
@@ -98,6 +100,7 @@ class ExactIndex:
         if len(text) >= MIN_EXACT_CHARS:
             self.buckets.add(np.asarray([anchor_key(text)], dtype=np.uint64), row)
             self._lengths.add(anchor_length(text))
+            self._length_array = np.asarray(sorted(self._lengths), dtype=np.int64)
         return row
 
     def find(self, post: str) -> list[Hit]:
@@ -106,7 +109,7 @@ class ExactIndex:
         n = codes.size
         if n < MIN_EXACT_CHARS or not self._lengths:
             return []
-        lengths = np.asarray(sorted(k for k in self._lengths if k <= n), dtype=np.int64)
+        lengths = self._length_array[self._length_array <= n]
         if not lengths.size or not len(self.buckets):
             return []
         hits: list[Hit] = []
