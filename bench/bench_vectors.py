@@ -90,6 +90,14 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=500)
     parser.add_argument("--nprobe", type=int, nargs="*", default=[32, 64, 128])
     parser.add_argument("--ef", type=int, nargs="+", default=[128, 256, 384])
+    parser.add_argument(
+        "--ef-construction",
+        type=int,
+        nargs="+",
+        default=[80, 200],
+        help="graph build settings to compare (the engine uses semantic.HNSW_EF_CONSTRUCTION)",
+    )
+    parser.add_argument("--no-float", action="store_true", help="skip float (unquantised) HNSW")
     args = parser.parse_args()
     faiss.omp_set_num_threads(1)
     encoder = CachedEncoder(UseEncoder(threads=1), OUT / "clef-embeddings.npz")
@@ -116,7 +124,9 @@ def main() -> None:
             ivf, build = ivf_sq8(vectors, nprobe)
             name = f"ivf-sq8 nlist={ivf.nlist} nprobe={nprobe}"
             candidates.append((name, ivf, build, 0))
-        for kind in ("hnsw", "hnsw-sq8"):
+        builds = [("hnsw", args.ef_construction[0])] if not args.no_float else []
+        builds += [("hnsw-sq8", efc) for efc in args.ef_construction]
+        for kind, efc in builds:
             if kind == "hnsw" and size > 200_000:
                 continue  # float HNSW alone is over the memory budget at a million
             d = vectors.shape[1]
@@ -127,14 +137,15 @@ def main() -> None:
                     d, faiss.ScalarQuantizer.QT_8bit, HNSW_M, faiss.METRIC_INNER_PRODUCT
                 )
             )
-            hnsw.hnsw.efConstruction = 80
+            hnsw.hnsw.efConstruction = efc
             t0 = time.perf_counter()
             if kind == "hnsw-sq8":
                 hnsw.train(vectors[:50_000])
             hnsw.add(vectors)
             build = time.perf_counter() - t0
             for ef in args.ef:
-                candidates.append((f"{kind} M={HNSW_M} efSearch={ef}", hnsw, build, ef))
+                name = f"{kind} M={HNSW_M} efConstruction={efc} efSearch={ef}"
+                candidates.append((name, hnsw, build, ef))
         for name, target, build, ef in candidates:
             if ef:
                 target.hnsw.efSearch = ef  # type: ignore[attr-defined]

@@ -203,30 +203,28 @@ def candidates(lib: Library, sig: Signals, qvec: F32 | None) -> Candidates:
     qtokens = set(prep.tokens)
     has_sig = sig.minhash_sig is not None
     has_py = sig.pinyin_sig is not None
-    x, trows, count, _, bm25_rank, in_lsh, jac, cont, py_jac, _, sizes = (
-        kernels.lexical_features(
-            rows_a,
-            lib.claim_texts_table,
-            mh.signatures,
-            mh.sizes,
-            sig.minhash_sig if has_sig else _NO_SIG,
-            len(prep.shingles) if has_sig else 0,
-            lib.pinyin_rows,
-            py.signatures,
-            py.sizes,
-            sig.pinyin_sig if has_py else _NO_SIG,
-            len(prep.pinyin) if has_py else 0,
-            sig.bm25_rows,
-            sig.bm25_scores,
-            sig.lsh,
-            *lib.bm25.forward_view(),
-            kernels.query_terms(sig.token_ids)[0],
-            len(qtokens),
-            len(prep.norm),
-            MIN_SEMANTIC_CHARS,
-            _LEXICAL_FILLED,
-            len(FEATURES_HYBRID),
-        )
+    x, trows, count, _, bm25_rank, in_lsh, jac, cont, py_jac, _, sizes = kernels.lexical_features(
+        rows_a,
+        lib.claim_texts_table,
+        mh.signatures,
+        mh.sizes,
+        sig.minhash_sig if has_sig else _NO_SIG,
+        len(prep.shingles) if has_sig else 0,
+        lib.pinyin_rows,
+        py.signatures,
+        py.sizes,
+        sig.pinyin_sig if has_py else _NO_SIG,
+        len(prep.pinyin) if has_py else 0,
+        sig.bm25_rows,
+        sig.bm25_scores,
+        sig.lsh,
+        *lib.bm25.forward_view(),
+        kernels.query_terms(sig.token_ids)[0],
+        len(qtokens),
+        len(prep.norm),
+        MIN_SEMANTIC_CHARS,
+        _LEXICAL_FILLED,
+        len(FEATURES_HYBRID),
     )
     for i in np.flatnonzero(sizes < 0).tolist():  # added to BM25 since its last build
         shared, own = lib.bm25.delta_shared(rows[i], qtokens)

@@ -128,9 +128,7 @@ def bucket_rows(  # type: ignore[no-untyped-def]
     hi = np.empty(query_keys.size, dtype=np.int64)
     total = 0
     for i in range(query_keys.size):
-        lo[i], hi[i] = _bucket_range(
-            sorted_keys, directory, shift, filt, filt_shift, query_keys[i]
-        )
+        lo[i], hi[i] = _bucket_range(sorted_keys, directory, shift, filt, filt_shift, query_keys[i])
         if hi[i] - lo[i] > max_per_key:
             hi[i] = lo[i] if skip_crowded else lo[i] + max_per_key
         total += hi[i] - lo[i]
@@ -650,8 +648,8 @@ def lexical_features(  # type: ignore[no-untyped-def]
     """
     n = rows.size
     x = np.zeros((n, width), dtype=np.float32)
-    c_norm, c_rank, c_log, c_jac, c_cont, c_py = cols[0], cols[1], cols[2], cols[3], cols[4], cols[5]
-    c_cov, c_qcov, c_len, c_short = cols[6], cols[7], cols[8], cols[9]
+    c_norm, c_rank, c_log, c_jac, c_cont = cols[0], cols[1], cols[2], cols[3], cols[4]
+    c_py, c_cov, c_qcov, c_len, c_short = cols[5], cols[6], cols[7], cols[8], cols[9]
     count = np.empty(n, dtype=np.int64)
     first_len = np.empty(n, dtype=np.int64)
     total = 0
@@ -693,7 +691,9 @@ def lexical_features(  # type: ignore[no-untyped-def]
     in_lsh = np.zeros(n, dtype=np.bool_)
     for r in range(lsh_rows.size):
         in_lsh[np.searchsorted(rows, lsh_rows[r])] = True
-    shared, own = shared_counts(rows, main_pos, main_dead, main_sizes, fwd_ptr, fwd_tokens, query_ids)
+    shared, own = shared_counts(
+        rows, main_pos, main_dead, main_sizes, fwd_ptr, fwd_tokens, query_ids
+    )
     short = 1.0 if query_len < min_chars else 0.0
     for i in range(n):
         if own[i] > 0 and query_tokens > 0:

@@ -76,9 +76,7 @@ class MinHashIndex:
         self.signatures: U16 = np.empty((0, num_perm), dtype=np.uint16)
         self.sizes: npt.NDArray[np.uint16] = np.empty(0, dtype=np.uint16)
         self._n = 0
-        self.buckets = HashBuckets(
-            key_bits=32, max_per_key=CROWDED_BAND, skip_crowded=True
-        )
+        self.buckets = HashBuckets(key_bits=32, max_per_key=CROWDED_BAND, skip_crowded=True)
 
     def __len__(self) -> int:
         return self._n
