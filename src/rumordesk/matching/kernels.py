@@ -445,7 +445,7 @@ def bm25_top(  # type: ignore[no-untyped-def]
         bits += 1
     mask = (1 << bits) - 1
     shift = np.uint64(64 - bits)
-    table = np.full(1 << bits, -1, dtype=np.int32)  # slot -> entry
+    table = np.full(1 << bits, -1, dtype=np.int64)  # slot -> document << 32 | entry
     docs = np.empty(total, dtype=np.int64)
     sums = np.zeros(total, dtype=np.float64)
     covered = np.zeros(total, dtype=np.float64)  # lowest kept scores of the cut lists it is in
@@ -475,14 +475,15 @@ def bm25_top(  # type: ignore[no-untyped-def]
                 value = np.float64(np.float32(w * data[q]))
             s = np.int64((np.uint64(d) * _MIX) >> shift)
             while True:
-                e = table[s]
-                if e < 0:
-                    table[s] = n
+                v = table[s]  # the document is in the slot: one read per probe
+                if v < 0:
+                    table[s] = (d << 32) | n
                     docs[n] = d
                     e = n
                     n += 1
                     break
-                if docs[e] == d:
+                if (v >> 32) == d:
+                    e = v & 0xFFFFFFFF
                     break
                 s = (s + 1) & mask
             sums[e] += value
@@ -502,6 +503,17 @@ def bm25_top(  # type: ignore[no-untyped-def]
             best = _top_positions(bound, keep)
             docs, sums, bound, found = docs[best], sums[best], bound[best], found[best]
         order = np.argsort(-bound)
+        starts = np.empty(order.size, dtype=np.int64)
+        stops = np.empty(order.size, dtype=np.int64)
+        touched = 0
+        for i in range(order.size):
+            # independent reads of every candidate's forward range and first entry: their
+            # cache misses overlap here instead of stalling the re-scoring loop one by one
+            d = docs[order[i]]
+            starts[i], stops[i] = fwd_ptr[d], fwd_ptr[d + 1]
+            touched += fwd_tokens[2 * starts[i]]
+        if touched == -1:  # never: keeps the reads from being optimised away
+            return docs[:0].copy(), sums[:0].astype(np.float32)
         filt = _token_filter(tokens)
         heap = np.empty(k, dtype=np.float64)
         size = 0
@@ -515,9 +527,8 @@ def bm25_top(  # type: ignore[no-untyped-def]
             if found[o] == n_cut:
                 score = sums[o]  # in every cut list: the partial sum is the whole score
             else:
-                d = docs[o]
                 score = _query_sum(
-                    fwd_tokens, fwd_scores, fwd_ptr[d], fwd_ptr[d + 1], tokens, filt, weights, True
+                    fwd_tokens, fwd_scores, starts[i], stops[i], tokens, filt, weights, True
                 )
             scores[i] = score
             if size < k:
