@@ -553,23 +553,25 @@ def shared_counts(rows, main_pos, main_dead, main_sizes, fwd_ptr, fwd_tokens, to
     own = np.zeros(n, dtype=np.float64)
     filt = _token_filter(tokens)
     ones = np.ones(tokens.size, dtype=np.float32)
+    # gathered level by level (positions, then ranges), so the cache misses of different rows
+    # overlap instead of each row waiting for its own three in turn
+    pos = np.full(n, -1, dtype=np.int64)
     for i in range(n):
-        row = rows[i]
-        pos = main_pos[row] if row < main_pos.size else -1
-        if pos < 0:
+        if rows[i] < main_pos.size:
+            pos[i] = main_pos[rows[i]]
+    starts = np.zeros(n, dtype=np.int64)
+    stops = np.zeros(n, dtype=np.int64)
+    for i in range(n):
+        if pos[i] >= 0:
+            starts[i], stops[i] = fwd_ptr[pos[i]], fwd_ptr[pos[i] + 1]
+    for i in range(n):
+        if pos[i] < 0:
             shared[i], own[i] = -1.0, -1.0
-        elif not main_dead[pos]:
-            own[i] = main_sizes[pos]
+        elif not main_dead[pos[i]]:
+            own[i] = main_sizes[pos[i]]
             if tokens.size:
                 shared[i] = _query_sum(
-                    fwd_tokens,
-                    fwd_tokens,
-                    fwd_ptr[pos],
-                    fwd_ptr[pos + 1],
-                    tokens,
-                    filt,
-                    ones,
-                    False,
+                    fwd_tokens, fwd_tokens, starts[i], stops[i], tokens, filt, ones, False
                 )
     return shared, own
 
