@@ -213,14 +213,21 @@ def lsh_verify(hits, signatures, signature, min_jaccard, many):  # type: ignore[
             n += 1
     need = 2 if n > many else 1
     num_perm = signature.size
-    out = np.empty(n, dtype=np.int64)
-    kept = 0
+    rows = np.empty(n, dtype=np.int64)
+    m = 0
     for i in range(n):
-        if shared[i] < need:
-            continue
-        row = distinct[i]
-        if np.float32(_agreement(signatures, row, signature) / num_perm) >= min_jaccard:
-            out[kept] = row
+        if shared[i] >= need:
+            rows[m] = distinct[i]
+            m += 1
+    # agreements first, tests after: no branch between rows, so their cache misses overlap
+    agree = np.empty(m, dtype=np.int64)
+    for i in range(m):
+        agree[i] = _agreement(signatures, rows[i], signature)
+    out = np.empty(m, dtype=np.int64)
+    kept = 0
+    for i in range(m):
+        if np.float32(agree[i] / num_perm) >= min_jaccard:
+            out[kept] = rows[i]
             kept += 1
     return out[:kept].copy()
 
