@@ -84,6 +84,49 @@ def measure(matcher: Matcher, posts: list[str], semantic: bool) -> float:
     return len(posts) / (time.perf_counter() - start)
 
 
+def stage_times(matcher: Matcher, posts: list[str], semantic: bool) -> dict[str, float]:
+    """Milliseconds per post spent in each stage of ``match_many`` (the stage functions are
+    wrapped with timers for one pass; ``rest`` is re-ranking, evidence and result building)."""
+    from rumordesk.matching import engine
+
+    lib = matcher.library
+    spent: dict[str, float] = {}
+    patched: list[tuple[object, str, object]] = []
+
+    def wrap(owner: object, name: str, label: str) -> None:
+        original = getattr(owner, name)
+
+        def timed(*args: object, **kwargs: object) -> object:
+            t0 = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                spent[label] = spent.get(label, 0.0) + time.perf_counter() - t0
+
+        patched.append((owner, name, original))
+        setattr(owner, name, timed)
+
+    wrap(engine, "prepare", "text preparation")
+    wrap(lib, "signals", "lexical layers")
+    wrap(engine, "candidates", "candidate features")
+    if semantic:
+        wrap(matcher.encoder, "encode", "encoder")
+        wrap(lib.vectors, "search", "vector search")
+    matcher.semantic = semantic
+    clear_cache()
+    t0 = time.perf_counter()
+    matcher.match_many([MatchQuery(p) for p in posts], top_k=10)
+    total = time.perf_counter() - t0
+    for owner, name, original in patched:
+        if isinstance(owner, type(engine)):
+            setattr(owner, name, original)
+        else:
+            delattr(owner, name)  # back to the class's method
+    spent["rest"] = total - sum(spent.values())
+    spent["total"] = total
+    return {k: v * 1000 / len(posts) for k, v in spent.items()}
+
+
 def main() -> None:
     """Build each library size, time the paths, print one table."""
     parser = argparse.ArgumentParser()
@@ -91,6 +134,9 @@ def main() -> None:
     parser.add_argument("--posts", type=int, default=1000)
     parser.add_argument(
         "--load", action="store_true", help="also time saving the index and loading it back"
+    )
+    parser.add_argument(
+        "--stages", action="store_true", help="also print milliseconds per post by stage"
     )
     args = parser.parse_args()
     faiss.omp_set_num_threads(1)
@@ -134,6 +180,15 @@ def main() -> None:
         matcher.match_many([MatchQuery(p) for p in posts[:8]])
         lexical = measure(matcher, posts, semantic=False)
         full = measure(matcher, posts, semantic=True)
+        if args.stages:
+            for semantic in (False, True):
+                stages = stage_times(matcher, posts, semantic)
+                path = "full" if semantic else "lexical"
+                print(
+                    f"{size:,} claims, {path} path, ms/post: "
+                    + ", ".join(f"{k} {v:.3f}" for k, v in stages.items()),
+                    flush=True,
+                )
         lat = []
         for p in posts[:300]:
             t1 = time.perf_counter()
