@@ -208,7 +208,9 @@ def _join_letters(match: re.Match[str]) -> str:
 def join_spaced(text: str) -> str:
     """Step 4: one space between words; none next to CJK characters or inside spaced-out
     letters."""
-    text = _SPACED_LETTERS.sub(_join_letters, _SPACE.sub(" ", text))
+    if "  " in text or not text.isprintable():  # else the only whitespace is single spaces
+        text = _SPACE.sub(" ", text)
+    text = _SPACED_LETTERS.sub(_join_letters, text)
     if text.isascii():
         return text  # no CJK character to take spaces away from
     # Chinese puts no spaces between words, and those next to Latin or digits are typography
