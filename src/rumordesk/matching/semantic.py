@@ -35,6 +35,7 @@ HNSW_EF_CONSTRUCTION = 200
 HNSW_EF_SEARCH = 128  # up to HNSW_LARGE texts; HNSW_EF_SEARCH_LARGE above
 HNSW_LARGE = 300_000
 HNSW_EF_SEARCH_LARGE = 384
+LEGACY_EF_SEARCH, LEGACY_EF_SEARCH_LARGE = 224, 384  # for graphs built with efConstruction 80
 NUMPY_BATCH_MIN = 8  # batches at least this big search a flat index with BLAS
 
 
@@ -153,7 +154,13 @@ class VectorIndex:
             self.index.add(vectors)
 
     def _ef_for(self, n: int) -> int:
-        """efSearch for ``n`` vectors (the configured one, raised for big indexes)."""
+        """efSearch for ``n`` vectors (the configured one, raised for big indexes); a graph
+        saved by an earlier version (built with efConstruction 80) needs the larger values it
+        was measured with to keep recall@10 >= 0.98."""
+        if self.index.hnsw.efConstruction < HNSW_EF_CONSTRUCTION:
+            return max(
+                self.ef_search, LEGACY_EF_SEARCH_LARGE if n > HNSW_LARGE else LEGACY_EF_SEARCH
+            )
         return max(self.ef_search, HNSW_EF_SEARCH_LARGE) if n > HNSW_LARGE else self.ef_search
 
     def add(self, vectors: F32) -> int:

@@ -9,6 +9,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from rumordesk.matching import bm25 as bm25_module
+from rumordesk.matching import semantic
 from rumordesk.matching.bm25 import BM25Index
 from rumordesk.matching.buckets import HashBuckets
 from rumordesk.matching.image import ImageIndex, pdq_hash
@@ -156,6 +157,22 @@ def test_vector_index_kinds_agree_on_the_nearest_and_grow_live() -> None:
         decoded = index.vectors(rows) @ queries[0]  # cosines read from the codes agree
         assert np.allclose(index.cosines(rows, queries[0]), decoded, atol=1e-5)
         assert index.search(extra, 1)[0][:, 0].tolist() == list(range(3000, 3005))
+
+
+def test_graph_search_effort_follows_how_the_graph_was_built(tmp_path: Path) -> None:
+    """A graph saved by an earlier version (efConstruction 80) keeps the larger efSearch its
+    recall was measured with; a graph built now is searched with the smaller one."""
+    vectors = normalise(np.random.default_rng(1).normal(size=(400, 16)).astype(np.float32))
+    index = VectorIndex(16, flat_max=100)
+    index.build(vectors)
+    assert index.index.hnsw.efConstruction == semantic.HNSW_EF_CONSTRUCTION
+    assert index.index.hnsw.efSearch == semantic.HNSW_EF_SEARCH
+    index.index.hnsw.efConstruction = 80  # as an earlier version built it
+    index.save(tmp_path / "old.faiss")
+    loaded = VectorIndex(16, flat_max=100)
+    loaded.load(tmp_path / "old.faiss")
+    assert loaded.index.hnsw.efSearch == semantic.LEGACY_EF_SEARCH
+    assert loaded.search(vectors[:5], 1)[0][:, 0].tolist() == list(range(5))
 
 
 def _picture(path: Path, size: int) -> None:
