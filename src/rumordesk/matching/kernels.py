@@ -823,3 +823,50 @@ def semantic_features(x, sims, count, cols, bm25_col):  # type: ignore[no-untype
         x[i, cols[3]] = best[i] * x[i, bm25_col]
         x[i, cols[4]] = np.float64(best[i]) ** 2
     return best
+
+
+_DIGEST_MUL = np.uint64(0xD6E8FEB86659FD93)
+_DIGEST_SEED = np.uint64(0x243F6A8885A308D3)
+
+
+@_jit
+def _span_digest(codes, start, end):  # type: ignore[no-untyped-def]
+    """A 64-bit digest of ``codes[start:end]`` (multiply-xorshift per code point, length mixed
+    in, final avalanche): two different spans agree by chance about once in 2^64."""
+    h = _DIGEST_SEED ^ np.uint64(end - start)
+    for i in range(start, end):
+        h = (h ^ codes[i]) * _DIGEST_MUL
+        h ^= h >> _SHIFT32
+    h ^= h >> _SHIFT29
+    h *= _MIX
+    h ^= h >> _SHIFT32
+    return h
+
+
+@_jit
+def span_digests(codes, starts, ends):  # type: ignore[no-untyped-def]
+    """``_span_digest`` of each span [starts[i], ends[i])."""
+    out = np.empty(starts.size, dtype=np.uint64)
+    for i in range(starts.size):
+        out[i] = _span_digest(codes, starts[i], ends[i])
+    return out
+
+
+@_jit
+def verify_spans(codes, rows, starts, sizes, digests):  # type: ignore[no-untyped-def]
+    """The anchor hits (``rows``/``starts``, by row then start) whose span of the stored text's
+    length has the stored digest: per row its first such start, with the span's end."""
+    n = codes.size
+    out_rows = np.empty(rows.size, dtype=np.int64)
+    out_starts = np.empty(rows.size, dtype=np.int64)
+    out_ends = np.empty(rows.size, dtype=np.int64)
+    m = 0
+    for i in range(rows.size):
+        row = rows[i]
+        if m and out_rows[m - 1] == row:
+            continue  # the text was found at an earlier start
+        end = starts[i] + sizes[row]
+        if end <= n and _span_digest(codes, starts[i], end) == digests[row]:
+            out_rows[m], out_starts[m], out_ends[m] = row, starts[i], end
+            m += 1
+    return out_rows[:m].copy(), out_starts[:m].copy(), out_ends[:m].copy()

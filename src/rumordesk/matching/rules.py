@@ -6,12 +6,12 @@
    each claim text contributes one *anchor*, the hash of its first ``ANCHOR`` characters (8 for
    a shorter text). Every window of the post is hashed and probed in one compiled pass
    (``kernels.anchor_candidates``); anchor hits are verified by comparing a 64-bit digest of
-   the whole claim text with that of the post's span of the same length.
+   the whole claim text with that of the post's span of the same length (``kernels.verify_spans``,
+   over the code points the probe already has).
 """
 
 from __future__ import annotations
 
-import hashlib
 from array import array
 from dataclasses import dataclass
 
@@ -38,7 +38,9 @@ class Hit:
 
 
 def _codes(text: str) -> npt.NDArray[np.uint64]:
-    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(
+        np.uint64
+    )
 
 
 def anchor_length(text: str) -> int:
@@ -53,10 +55,14 @@ def anchor_key(text: str) -> int:
     return int((codes * _WEIGHTS[: codes.size]).sum(dtype=np.uint64)) ^ codes.size
 
 
-def text_digest(text: str) -> int:
-    """A 64-bit digest of a whole text (BLAKE2b): what a candidate span is verified against."""
-    raw = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest()
-    return int.from_bytes(raw, "little")
+def text_digests(texts: list[str]) -> npt.NDArray[np.uint64]:
+    """64-bit digests of whole texts (``kernels.span_digests`` over their code points): what a
+    candidate span of a post is verified against."""
+    codes = _codes("".join(texts))
+    ends = np.cumsum(np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts)))
+    starts = np.concatenate((np.zeros(1, dtype=np.int64), ends[:-1]))
+    out: npt.NDArray[np.uint64] = kernels.span_digests(codes, starts, ends)
+    return out
 
 
 class ExactIndex:
@@ -80,7 +86,7 @@ class ExactIndex:
 
     def build(self, texts: list[str]) -> None:
         """Index these texts (row = position in the list); short texts get no anchor."""
-        self._digests = array("Q", (text_digest(t) for t in texts))
+        self._digests = array("Q", text_digests(texts).tobytes())
         self._sizes = array("l", (len(t) for t in texts))
         self._lengths = set()
         keys, rows = [], []
@@ -95,7 +101,7 @@ class ExactIndex:
     def add(self, text: str) -> int:
         """Add one text live; returns its row."""
         row = len(self._sizes)
-        self._digests.append(text_digest(text))
+        self._digests.append(int(text_digests([text])[0]))
         self._sizes.append(len(text))
         if len(text) >= MIN_EXACT_CHARS:
             self.buckets.add(np.asarray([anchor_key(text)], dtype=np.uint64), row)
@@ -112,7 +118,6 @@ class ExactIndex:
         lengths = self._length_array[self._length_array <= n]
         if not lengths.size or not len(self.buckets):
             return []
-        hits: list[Hit] = []
         rows, starts = np.empty(0, np.int64), np.empty(0, np.int64)
         if self.buckets.stored:
             rows, starts = kernels.anchor_candidates(
@@ -130,15 +135,19 @@ class ExactIndex:
                 pairs = sorted(set(zip(rows.tolist(), starts.tolist(), strict=True)) | set(extra))
                 rows = np.asarray([r for r, _ in pairs], dtype=np.int64)
                 starts = np.asarray([s for _, s in pairs], dtype=np.int64)
-        done = -1
-        for row, start in zip(rows.tolist(), starts.tolist(), strict=True):
-            if row == done:
-                continue  # the text was found at an earlier start
-            end = start + self._sizes[row]
-            if end <= len(post) and text_digest(post[start:end]) == self._digests[row]:
-                hits.append(Hit(item=row, start=start, end=end))
-                done = row
-        return hits
+        if not rows.size:
+            return []
+        rows, starts, ends = kernels.verify_spans(
+            codes,
+            rows,
+            starts,
+            np.frombuffer(self._sizes, dtype=np.int64),
+            np.frombuffer(self._digests, dtype=np.uint64),
+        )
+        return [
+            Hit(item=r, start=s, end=e)
+            for r, s, e in zip(rows.tolist(), starts.tolist(), ends.tolist(), strict=True)
+        ]
 
 
 def _window_keys(

@@ -129,3 +129,21 @@ def test_exact_index_finds_texts_added_live_and_at_build() -> None:
     hits = {(h.item, h.start, h.end) for h in index.find(post)}
     assert hits == {(3, 9, 39), (0, 44, 71)}
     assert [(h.item, h.start) for h in index.find("注意：水是剧毒的化学物质不要喝！")] == [(2, 3)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(min_size=1, max_size=60), st.text(max_size=20), st.text(max_size=20))
+def test_span_digests_depend_only_on_the_span(text: str, before: str, after: str) -> None:
+    """A text's digest equals that of the same characters inside a longer post, and a
+    one-character change changes it (the verification of exact hits rests on both)."""
+    post = before + text + after
+    codes = np.frombuffer(post.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    alone = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    start, end = len(before), len(before) + len(text)
+    inside = kernels.span_digests(codes.astype(np.uint64), np.array([start]), np.array([end]))
+    own = kernels.span_digests(alone.astype(np.uint64), np.array([0]), np.array([len(text)]))
+    assert inside[0] == own[0]
+    changed = alone.astype(np.uint64).copy()
+    changed[0] ^= 1
+    other = kernels.span_digests(changed, np.array([0]), np.array([len(text)]))
+    assert other[0] != own[0]
