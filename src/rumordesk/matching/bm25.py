@@ -2,9 +2,12 @@
 
 Top-k search never scores every document (that is O(library) per query, ~8 ms at a million
 claims): a token's posting list is read whole when it is short, and only its ``IMPACT_LIMIT``
-highest-scoring documents when it is long (a common word, low IDF). The best candidates of that
-accumulation are then re-scored exactly from a forward index (each document's tokens and their
-scores), so every returned score is the true BM25 score; only a document whose rank depends on
+highest-scoring documents when it is long (a common word, low IDF). Each candidate of that
+accumulation gets a bound (its partial sum plus the lowest kept score of every cut list it is
+missing from); the ``RESCORE_FACTOR * k`` with the highest bounds are re-scored exactly from a
+forward index (each document's tokens and their scores), highest bound first and only while a
+bound can still beat the k-th score, except those found in every cut list, whose partial sum is
+already exact. Every returned score is the true BM25 score; only a document whose rank depends on
 common words alone can be missed. The loop is compiled (``kernels.bm25_top``).
 
 bm25s has no incremental add, so documents added after the last build go to a delta scored here
