@@ -58,6 +58,7 @@ __all__ = [
 ]
 
 _LEXICAL_COLS = [FEATURES_HYBRID.index(f) for f in FEATURES_LEXICAL]
+_NO_SCORES: F32 = np.empty(0, dtype=np.float32)
 
 
 class Matcher:
@@ -284,36 +285,53 @@ class Matcher:
     def _score(
         self, items: Sequence[MatchQuery], todo: list[int], preps: list[Prepared], top_k: int
     ) -> list[list[MatchResult]]:
-        out: list[list[MatchResult]] = []
         lib = self.library
-        for sig, qvec in self._signals(items, todo, preps):
-            cand = candidates(lib, sig, qvec)
+        found = [
+            (candidates(lib, sig, qvec), qvec is not None)
+            for sig, qvec in self._signals(items, todo, preps)
+        ]
+        raw: list[F32] = [_NO_SCORES] * len(found)
+        scores: list[F32] = [_NO_SCORES] * len(found)
+        for hybrid in (True, False):
+            # one re-ranker pass over every candidate of the chunk on this path
+            chunk = [i for i, (cand, h) in enumerate(found) if h == hybrid and cand.rows]
+            if not chunk:
+                continue
+            model = self.reranker.hybrid if hybrid else self.reranker.lexical
+            x = np.concatenate([found[i][0].x for i in chunk])
+            chunk_raw = model.raw(x if hybrid else x[:, _LEXICAL_COLS])
+            chunk_scores = model.calibrate(chunk_raw)
+            at = 0
+            for i in chunk:
+                n = len(found[i][0].rows)
+                raw[i] = chunk_raw[at : at + n]
+                scores[i] = np.maximum(chunk_scores[at : at + n], found[i][0].image_score)
+                at += n
+        decide = self.thresholds.decide
+        out: list[list[MatchResult]] = []
+        for (cand, _), cand_raw, cand_scores in zip(found, raw, scores, strict=True):
             if not cand.rows:
                 out.append([])
                 continue
-            model = self.reranker.hybrid if qvec is not None else self.reranker.lexical
-            x = cand.x if qvec is not None else cand.x[:, _LEXICAL_COLS]
-            raw = model.raw(x)
-            scores = np.maximum(model.calibrate(raw), cand.image_score)
             # calibration is a step function: ties are broken by the uncalibrated score
-            order = np.lexsort((-raw, -scores))[:top_k].tolist()
-            decide = self.thresholds.decide
-            row_results = [
-                MatchResult(
-                    lib.claim_id(r),
-                    lib.external_ids[r],
-                    score,
-                    decide(score, confirmed=lib.confirmed[r], claim_chars=lib.claim_chars[r]),
-                    layers,
-                )
-                for r, score, layers in zip(
-                    [cand.rows[i] for i in order],
-                    scores[order].tolist(),
-                    cand.evidence_for(order),
-                    strict=True,
-                )
-            ]
-            out.append(row_results)
+            order = np.lexsort((-cand_raw, -cand_scores))[:top_k].tolist()
+            out.append(
+                [
+                    MatchResult(
+                        lib.claim_id(r),
+                        lib.external_ids[r],
+                        score,
+                        decide(score, confirmed=lib.confirmed[r], claim_chars=lib.claim_chars[r]),
+                        layers,
+                    )
+                    for r, score, layers in zip(
+                        [cand.rows[i] for i in order],
+                        cand_scores[order].tolist(),
+                        cand.evidence_for(order),
+                        strict=True,
+                    )
+                ]
+            )
         return out
 
     # -- persistence ----------------------------------------------------------------------------
