@@ -195,22 +195,29 @@ def _agreement(signatures, row, signature):  # type: ignore[no-untyped-def]
 
 
 @_jit
+def run_lengths(ordered):  # type: ignore[no-untyped-def]
+    """The distinct values of a sorted array and how many times each occurs."""
+    distinct = np.empty(ordered.size, dtype=np.int64)
+    counts = np.empty(ordered.size, dtype=np.int64)
+    n = 0
+    for i in range(ordered.size):
+        if n and ordered[i] == distinct[n - 1]:
+            counts[n - 1] += 1
+        else:
+            distinct[n] = ordered[i]
+            counts[n] = 1
+            n += 1
+    return distinct[:n].copy(), counts[:n].copy()
+
+
+@_jit
 def lsh_verify(hits, signatures, signature, min_jaccard, many):  # type: ignore[no-untyped-def]
     """Distinct rows among band ``hits`` (rows colliding on two or more bands only when more
     than ``many`` collide) whose share of equal signature positions reaches ``min_jaccard``."""
     if hits.size == 0:
         return np.empty(0, dtype=np.int64)
-    ordered = hits[radix_order(hits)]
-    distinct = np.empty(ordered.size, dtype=np.int64)
-    shared = np.empty(ordered.size, dtype=np.int64)
-    n = 0
-    for i in range(ordered.size):
-        if n and ordered[i] == distinct[n - 1]:
-            shared[n - 1] += 1
-        else:
-            distinct[n] = ordered[i]
-            shared[n] = 1
-            n += 1
+    distinct, shared = run_lengths(hits[radix_order(hits)])
+    n = distinct.size
     need = 2 if n > many else 1
     num_perm = signature.size
     rows = np.empty(n, dtype=np.int64)
@@ -390,18 +397,7 @@ def _min_heap_replace(heap, size, value):  # type: ignore[no-untyped-def]
 @_jit
 def query_terms(ids):  # type: ignore[no-untyped-def]
     """Distinct token ``ids`` (ascending) and how often each occurs in the query."""
-    ordered = np.sort(ids)
-    tokens = np.empty(ordered.size, dtype=np.int64)
-    times = np.empty(ordered.size, dtype=np.int64)
-    n = 0
-    for i in range(ordered.size):
-        if n and ordered[i] == tokens[n - 1]:
-            times[n - 1] += 1
-        else:
-            tokens[n] = ordered[i]
-            times[n] = 1
-            n += 1
-    return tokens[:n].copy(), times[:n].copy()
+    return run_lengths(np.sort(ids))
 
 
 @_jit
