@@ -57,9 +57,13 @@ class ScoringModel:
     iso_y: F32
 
     def raw(self, x: F32) -> F32:
-        """Uncalibrated decision values (log-odds) for rows of ``x`` (columns = ``features``)."""
-        z = (x - self.mean) / self.scale
-        out: F32 = (z @ self.coef + self.intercept).astype(np.float32)
+        """Uncalibrated decision values (log-odds) for rows of ``x`` (columns = ``features``).
+
+        Summed in float64, so a row's value does not depend on how many rows are scored with
+        it (BLAS blocks a float32 product differently by shape, and the calibration's steep
+        steps would turn that last-bit difference into a visible one)."""
+        z = ((x - self.mean) / self.scale).astype(np.float64)
+        out: F32 = (z @ self.coef.astype(np.float64) + self.intercept).astype(np.float32)
         return out
 
     def score(self, x: F32) -> F32:

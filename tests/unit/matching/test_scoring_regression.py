@@ -342,8 +342,20 @@ def _reference(m: Matcher, texts: list[str], top_k: int) -> tuple[list[Any], lis
     qvecs: list[Any] = [None] * len(sigs)
     semantic = [j for j, p in enumerate(preps) if len(p.norm) >= MIN_SEMANTIC_CHARS]
     if m.semantic and semantic:
-        vecs = m.encoder.encode([preps[j].semantic for j in semantic])
-        found, sims = lib.vectors.search(vecs, m.semantic_k)
+        # encoded and searched chunk by chunk as the engine does (another batch pads the
+        # encoder's input differently, which can move a cosine at the top-k boundary by a
+        # rounding step and swap which of two near-equal texts is found)
+        chunk_of = [j // m.batch_size for j in semantic]
+        vec_parts, found_parts, sim_parts = [], [], []
+        for chunk in sorted(set(chunk_of)):
+            members = [j for j, c in zip(semantic, chunk_of, strict=True) if c == chunk]
+            chunk_vecs = m.encoder.encode([preps[j].semantic for j in members])
+            chunk_found, chunk_sims = lib.vectors.search(chunk_vecs, m.semantic_k)
+            vec_parts.append(chunk_vecs)
+            found_parts.append(chunk_found)
+            sim_parts.append(chunk_sims)
+        vecs = np.concatenate(vec_parts)
+        found, sims = np.concatenate(found_parts), np.concatenate(sim_parts)
         for n, j in enumerate(semantic):
             qvecs[j] = vecs[n]
             for t, s in zip(found[n].tolist(), sims[n].tolist(), strict=True):
