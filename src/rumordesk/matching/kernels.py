@@ -842,6 +842,7 @@ def _span_digest(codes, start, end):  # type: ignore[no-untyped-def]
 @_jit
 def span_digests(codes, starts, ends):  # type: ignore[no-untyped-def]
     """``_span_digest`` of each span [starts[i], ends[i])."""
+    assert starts.size == ends.size  # noqa: S101 - numba does not check bounds
     out = np.empty(starts.size, dtype=np.uint64)
     for i in range(starts.size):
         out[i] = _span_digest(codes, starts[i], ends[i])

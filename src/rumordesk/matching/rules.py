@@ -59,9 +59,9 @@ def text_digests(texts: list[str]) -> npt.NDArray[np.uint64]:
     """64-bit digests of whole texts (``kernels.span_digests`` over their code points): what a
     candidate span of a post is verified against."""
     codes = _codes("".join(texts))
-    ends = np.cumsum(np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts)))
-    starts = np.concatenate((np.zeros(1, dtype=np.int64), ends[:-1]))
-    out: npt.NDArray[np.uint64] = kernels.span_digests(codes, starts, ends)
+    lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+    ends = np.cumsum(lengths)
+    out: npt.NDArray[np.uint64] = kernels.span_digests(codes, ends - lengths, ends)
     return out
 
 

@@ -147,3 +147,9 @@ def test_span_digests_depend_only_on_the_span(text: str, before: str, after: str
     changed[0] ^= 1
     other = kernels.span_digests(changed, np.array([0]), np.array([len(text)]))
     assert other[0] != own[0]
+
+
+def test_exact_index_of_no_texts_finds_nothing() -> None:
+    index = ExactIndex()
+    index.build([])
+    assert len(index) == 0 and index.find("any post at all, long enough") == []
