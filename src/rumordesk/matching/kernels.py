@@ -425,11 +425,12 @@ def bm25_top(  # type: ignore[no-untyped-def]
     library-sized array would cost a cache miss per posting). A long posting
     (``impact_pos >= 0``) contributes only its ``impact_limit`` best documents, so a document
     missing from such a cut list may lack up to that list's lowest kept score: its *bound* is its
-    partial sum plus those lowest scores of the cut lists it is missing from. Documents found in
-    every cut list have their exact score already; the others are re-scored exactly from the
-    forward index (``fwd_ptr``/``fwd_tokens``/``fwd_scores``: each document's tokens, ascending,
-    and scores, interleaved as in ``_query_sum``), highest bound first, and only while a bound
-    can still beat the k-th exact score (at most ``rescore`` of them).
+    partial sum plus those lowest scores of the cut lists it is missing from. Of the ``rescore``
+    documents with the highest partial sums, those found in every cut list have their exact
+    score already; the others are re-scored exactly from the forward index
+    (``fwd_ptr``/``fwd_tokens``/``fwd_scores``: each document's tokens, ascending, and scores,
+    interleaved as in ``_query_sum``), highest bound first, and only while a bound can still beat
+    the k-th exact score: the result is the exact top-``k`` of those ``rescore`` documents.
     Documents flagged in ``dead`` are dropped (checked only when ``any_dead``).
     """
     tokens, times = query_terms(ids)
@@ -500,11 +501,12 @@ def bm25_top(  # type: ignore[no-untyped-def]
             live[i] = not dead[docs[i]]
         docs, sums, covered, found = docs[live], sums[live], covered[live], found[live]
     if n_cut:
-        bound = sums + (slack - covered)
         keep = max(rescore, k)
         if docs.size > keep:
-            best = _top_positions(bound, keep)
-            docs, sums, bound, found = docs[best], sums[best], bound[best], found[best]
+            # the strongest partial sums: a bound ranks a document seen in few lists too high
+            best = _top_positions(sums, keep)
+            docs, sums, covered, found = docs[best], sums[best], covered[best], found[best]
+        bound = sums + (slack - covered)
         order = np.argsort(-bound)
         starts = np.empty(order.size, dtype=np.int64)
         stops = np.empty(order.size, dtype=np.int64)
