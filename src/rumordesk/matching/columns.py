@@ -14,6 +14,8 @@ buffers:
 from __future__ import annotations
 
 from array import array
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -142,3 +144,67 @@ class RowLookup:
     def nbytes(self) -> int:
         """Bytes held by the sorted arrays (the recent dict is small between merges)."""
         return int(self._hashes.nbytes + self._rows.nbytes)
+
+
+class GrowableArray:
+    """An append-only numpy array of one dtype, grown by doubling, that compiled code reads
+    through ``view`` while another thread may append.
+
+    ``array.array`` and ``bytearray`` refuse to grow while a numpy view of them exists (a live
+    claim update then failed with ``BufferError`` when a match was running in another thread);
+    here growth copies into a new buffer, so a reader keeps a consistent snapshot of the rows it
+    asked about. Items read and written from Python are plain Python numbers.
+    """
+
+    def __init__(self, dtype: npt.DTypeLike) -> None:
+        self._data: npt.NDArray[np.generic] = np.zeros(16, dtype=dtype)
+        self._n = 0
+
+    def __len__(self) -> int:
+        return self._n
+
+    def _reserve(self, extra: int) -> None:
+        need = self._n + extra
+        if need > self._data.size:
+            grown = np.zeros(max(need, 2 * self._data.size), dtype=self._data.dtype)
+            grown[: self._n] = self._data[: self._n]
+            self._data = grown  # readers holding the old buffer keep their snapshot
+
+    def append(self, value: int | bool) -> None:
+        """Add one item at the end."""
+        self._reserve(1)
+        self._data[self._n] = value
+        self._n += 1
+
+    def extend(self, values: Iterable[int | bool]) -> None:
+        """Add items at the end."""
+        items = (
+            np.asarray(values, dtype=self._data.dtype)
+            if isinstance(values, np.ndarray)
+            else np.fromiter(values, dtype=self._data.dtype)
+        )
+        self._reserve(items.size)
+        self._data[self._n : self._n + items.size] = items
+        self._n += items.size
+
+    def _index(self, i: int) -> int:
+        at = i + self._n if i < 0 else i
+        if not 0 <= at < self._n:
+            raise IndexError(f"index {i} out of range for {self._n} items")
+        return at
+
+    def __getitem__(self, i: int) -> Any:
+        return self._data[self._index(i)].item()
+
+    def __setitem__(self, i: int, value: int | bool) -> None:
+        self._data[self._index(i)] = value
+
+    @property
+    def view(self) -> npt.NDArray[Any]:
+        """The items as an array (a snapshot of the current buffer: later appends may not show)."""
+        return self._data[: self._n]
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held (capacity included)."""
+        return int(self._data.nbytes)

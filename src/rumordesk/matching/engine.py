@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import uuid
 import zlib
 from collections import OrderedDict
@@ -46,6 +47,7 @@ from rumordesk.matching.records import (
     records_from_claims_jsonl,
 )
 from rumordesk.matching.reranker import FEATURES_HYBRID, FEATURES_LEXICAL, Reranker
+from rumordesk.matching.rwlock import ReadWriteLock
 from rumordesk.matching.semantic import F32, Encoder, UseEncoder, VectorIndex
 
 __all__ = [
@@ -92,6 +94,8 @@ class Matcher:
         self._base_count = 0
         self._ops: list[tuple[str, IndexRecord | str]] = []
         self._cache: OrderedDict[tuple[str, int], list[MatchResult]] = OrderedDict()
+        self._cache_lock = threading.Lock()  # the cache is shared by matching threads
+        self._rw = ReadWriteLock()  # matches share the index; a live change has it alone
         self.cache_hits = 0
         self._epoch = uuid.uuid4().hex[:12]
         self._mutations = 0
@@ -126,7 +130,11 @@ class Matcher:
 
     def _touched(self) -> None:
         self._mutations += 1
-        self._cache.clear()
+        self._clear_cache()
+
+    def _clear_cache(self) -> None:
+        with self._cache_lock:
+            self._cache.clear()
 
     def _embed(self, texts: list[str], progress: bool = False) -> F32:
         dim = self.library.vectors.dim
@@ -156,25 +164,37 @@ class Matcher:
         if vectors is None and vector_index is None:
             texts = [prepare_semantic(t) for r in recs for t in r.texts]
             vectors = self._embed(texts, progress)
-        self.library = self._new_library()
-        self.library.build(recs, vectors, progress, vector_index=vector_index)
-        self._base_blob = zlib.compress(
-            b"".join(orjson.dumps(r.to_dict()) + b"\n" for r in recs), 6
-        )
-        self._base_count = len(recs)
-        self._ops = []
-        self._epoch = uuid.uuid4().hex[:12]
-        self._mutations = 0
-        self._cache.clear()
+        library = self._new_library()
+        library.build(recs, vectors, progress, vector_index=vector_index)
+        blob = zlib.compress(b"".join(orjson.dumps(r.to_dict()) + b"\n" for r in recs), 6)
+        with self._rw.write():  # matches in flight finish on the old index
+            self.library = library
+            self._base_blob = blob
+            self._base_count = len(recs)
+            self._ops = []
+            self._epoch = uuid.uuid4().hex[:12]
+            self._mutations = 0
+            self._clear_cache()
 
     def upsert(self, record: IndexRecord) -> None:
-        """Add or replace one claim without a rebuild."""
-        self._add(record, None)
-        self._touched()
-
-    def _add(self, record: IndexRecord, vectors: F32 | None, *, indexed: bool = False) -> None:
-        """Index one claim (``indexed``: its vectors are already in the vector index)."""
+        """Add or replace one claim without a rebuild (safe while other threads match)."""
         preps = [prepare(t) for t in record.texts]
+        vectors = self._embed([p.semantic for p in preps])  # the slow part, outside the lock
+        with self._rw.write():
+            self._add(record, vectors, preps=preps)
+            self._touched()
+
+    def _add(
+        self,
+        record: IndexRecord,
+        vectors: F32 | None,
+        *,
+        indexed: bool = False,
+        preps: list[Prepared] | None = None,
+    ) -> None:
+        """Index one claim (``indexed``: its vectors are already in the vector index)."""
+        if preps is None:
+            preps = [prepare(t) for t in record.texts]
         if vectors is None and not indexed:
             vectors = self._embed([p.semantic for p in preps])
         self.library.add(record, preps, None if indexed else vectors)
@@ -182,9 +202,10 @@ class Matcher:
 
     def remove(self, claim_id: str) -> None:
         """Remove one claim (a no-op if it is not indexed)."""
-        if self.library.remove(claim_id):
-            self._ops.append(("remove", claim_id))
-            self._touched()
+        with self._rw.write():
+            if self.library.remove(claim_id):
+                self._ops.append(("remove", claim_id))
+                self._touched()
 
     # -- matching -----------------------------------------------------------------------------
     def match(
@@ -208,7 +229,9 @@ class Matcher:
         steps = range(0, len(items), self.batch_size)
         for start in tqdm(steps, desc="matching", disable=not progress):
             chunk = items[start : start + self.batch_size]
-            for offset, result in enumerate(self._match_chunk(chunk, top_k)):
+            with self._rw.read():  # a live update waits for this chunk, not the whole batch
+                found = self._match_chunk(chunk, top_k)
+            for offset, result in enumerate(found):
                 out[start + offset] = result
         return out
 
@@ -224,9 +247,8 @@ class Matcher:
                 if item.image_path
                 else (hashlib.blake2b(prep.norm.encode("utf-8"), digest_size=16).hexdigest(), top_k)
             )
-            cached = self._cache.get(key) if key else None
-            if cached is not None and key is not None:
-                self._cache.move_to_end(key)
+            cached = self._cached(key)
+            if cached is not None:
                 self.cache_hits += 1
                 results[i] = [
                     MatchResult(r.claim_id, r.external_id, r.score, r.decision, dict(r.layers))
@@ -238,12 +260,23 @@ class Matcher:
             keys.append(key)
         for i, result in zip(todo, self._score(items, todo, preps, top_k), strict=True):
             results[i] = result
-        for key, i in zip(keys, todo, strict=True):
-            if key is not None:
-                self._cache[key] = results[i] or []
-                if len(self._cache) > self.cache_size:
-                    self._cache.popitem(last=False)
+        with self._cache_lock:
+            for key, i in zip(keys, todo, strict=True):
+                if key is not None:
+                    self._cache[key] = results[i] or []
+                    if len(self._cache) > self.cache_size:
+                        self._cache.popitem(last=False)
         return [r or [] for r in results]
+
+    def _cached(self, key: tuple[str, int] | None) -> list[MatchResult] | None:
+        """The cached answer for ``key`` (marked recently used), if any."""
+        if key is None:
+            return None
+        with self._cache_lock:
+            cached = self._cache.get(key)
+            if cached is not None:
+                self._cache.move_to_end(key)
+            return cached
 
     def featurise(
         self, items: Sequence[MatchQuery], exclude: Sequence[set[str]] | None = None
@@ -253,13 +286,15 @@ class Matcher:
         With ``exclude``, item i is described as if the claims ``exclude[i]`` were not indexed.
         """
         preps = [prepare(item.text or "") for item in items]
-        sigs = self._signals(items, list(range(len(items))), preps)
-        out = []
-        for i, (s, q) in enumerate(sigs):
-            if exclude is not None and exclude[i]:
-                rows = {self.library.row_of[c] for c in exclude[i] if c in self.library.row_of}
-                s = without(s, rows)
-            out.append(candidates(self.library, s, q))
+        with self._rw.read():
+            sigs = self._signals(items, list(range(len(items))), preps)
+            out = []
+            for i, (s, q) in enumerate(sigs):
+                if exclude is not None and exclude[i]:
+                    lib = self.library
+                    rows = {lib.row_of[c] for c in exclude[i] if c in lib.row_of}
+                    s = without(s, rows)
+                out.append(candidates(self.library, s, q))
         return out
 
     def _signals(
@@ -342,12 +377,15 @@ class Matcher:
         ``load`` replays the same steps, so the loaded index answers exactly like this one (an
         HNSW-SQ8 graph is written as it is and read back, not rebuilt). When
         the change log has grown past a tenth of the library it is folded into a fresh build
-        first, which keeps files and load time bounded.
+        first, which keeps files and load time bounded. Live changes wait while it writes.
         """
+        with self._rw.write():
+            self._save(Path(directory))
+
+    def _save(self, directory: Path) -> None:
         if len(self._ops) > max(1000, self._base_count // 10):
             live = self._live_records()
             self.build(live, vectors=self._live_vectors(live))
-        directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         lib = self.library
         # An exact index is stored as its vectors; a graph index as itself, so that loading a

@@ -22,7 +22,7 @@ from tqdm import tqdm
 
 from rumordesk.matching import kernels
 from rumordesk.matching.bm25 import BM25Index
-from rumordesk.matching.columns import RowLookup, StringColumn
+from rumordesk.matching.columns import GrowableArray, RowLookup, StringColumn
 from rumordesk.matching.image import ImageIndex
 from rumordesk.matching.minhash import MinHashIndex, shingle_ids
 from rumordesk.matching.records import IndexRecord
@@ -35,7 +35,6 @@ SHINGLE = 3
 PINYIN_SHINGLE = 5
 _NO_IDS: npt.NDArray[np.uint64] = np.empty(0, dtype=np.uint64)
 _NO_ROWS: npt.NDArray[np.int64] = np.empty(0, dtype=np.int64)
-_NO_ALIVE: npt.NDArray[np.bool_] = np.empty(0, dtype=np.bool_)
 
 
 @dataclass(frozen=True)
@@ -153,10 +152,10 @@ class Library:
         self.confirmed = bytearray()
         self.claim_chars = array("l")  # non-space characters of the longest normalised text
         self.keywords: list[tuple[str, ...]] = []
-        self.alive = bytearray()
+        self.alive = GrowableArray(np.bool_)
         self.row_of = RowLookup(self.claim_ids)
         self.texts_of = _TextRows(self)
-        self.text_owner = array("l")
+        self.text_owner = GrowableArray(np.int64)
         self.text_len = array("l")
         # per claim row: first text row, number of texts, length of the first text (growable)
         self._claim_texts: npt.NDArray[np.int64] = np.zeros((0, 3), dtype=np.int64)
@@ -164,8 +163,8 @@ class Library:
         self.minhash = MinHashIndex(num_perm=num_perm, bands=bands)
         # the pinyin view exists for Chinese texts only: its rows map to text rows and back
         self.pinyin = MinHashIndex(num_perm=num_perm, bands=bands, seed=11)
-        self.pinyin_of = array("l")  # text row -> pinyin row, -1 when the text has none
-        self.pinyin_text = array("l")  # pinyin row -> text row
+        self.pinyin_of = GrowableArray(np.int64)  # text row -> pinyin row, -1 when it has none
+        self.pinyin_text = GrowableArray(np.int64)  # pinyin row -> text row
         self.bm25 = BM25Index()
         self.kw = KeywordIndex()
         self.images = ImageIndex()
@@ -294,18 +293,8 @@ class Library:
 
     @property
     def pinyin_rows(self) -> npt.NDArray[np.int64]:
-        """Text row -> pinyin row (-1 for a text without a pinyin view), as an array (a
-        temporary view: the caller must not keep it, or the array could not grow)."""
-        if not len(self.pinyin_of):
-            return _NO_ROWS
-        return np.frombuffer(self.pinyin_of, dtype=np.int64)
-
-    def _owner_views(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
-        """``text_owner`` and ``alive`` as arrays (temporary views: the caller must not keep
-        them, or the arrays could not grow)."""
-        owner = np.frombuffer(self.text_owner, dtype=np.int64) if len(self.text_owner) else _NO_ROWS
-        alive = np.frombuffer(self.alive, dtype=np.bool_) if len(self.alive) else _NO_ALIVE
-        return owner, alive
+        """Text row -> pinyin row (-1 for a text without a pinyin view), as an array."""
+        return self.pinyin_of.view
 
     def signals(
         self, prep: Prepared, *, bm25_k: int = 50, image_hash: str | None = None
@@ -323,15 +312,13 @@ class Library:
             text_rows = index.near(signature, len(shingles), min_jaccard=0.2)
             if index is self.pinyin:
                 sig.pinyin_sig = signature
-                text_rows = np.frombuffer(self.pinyin_text, dtype=np.int64)[text_rows]
+                text_rows = self.pinyin_text.view[text_rows]
             else:
                 sig.minhash_sig = signature
             found.append(text_rows)
         if found:
-            owner, alive_view = self._owner_views()
             text_rows = found[0] if len(found) == 1 else np.concatenate(found)
-            sig.lsh = kernels.live_owners(text_rows, owner, alive_view)
-            del owner, alive_view
+            sig.lsh = kernels.live_owners(text_rows, self.text_owner.view, self.alive.view)
         for hit in self.exact.find(prep.norm):
             owner_row = self.text_owner[hit.item]
             if alive[owner_row]:
@@ -348,10 +335,9 @@ class Library:
 
     def add_semantic(self, sig: Signals, rows: npt.NDArray[np.int64], sims: F32) -> None:
         """Fold one query's vector-search hits (text rows) into its signals, best per claim."""
-        owner, alive = self._owner_views()
         sig.cos_rows, sig.cos_sims, sig.cos_texts = kernels.best_per_owner(
             np.ascontiguousarray(rows, dtype=np.int64),
             np.ascontiguousarray(sims, dtype=np.float32),
-            owner,
-            alive,
+            self.text_owner.view,
+            self.alive.view,
         )

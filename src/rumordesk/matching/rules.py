@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-from array import array
 from dataclasses import dataclass
 
 import ahocorasick
@@ -21,6 +20,7 @@ import numpy.typing as npt
 
 from rumordesk.matching import kernels
 from rumordesk.matching.buckets import HashBuckets
+from rumordesk.matching.columns import GrowableArray
 
 ANCHOR = 16
 MIN_EXACT_CHARS = 8
@@ -75,8 +75,8 @@ class ExactIndex:
     """
 
     def __init__(self) -> None:
-        self._digests = array("Q")
-        self._sizes = array("l")
+        self._digests = GrowableArray(np.uint64)
+        self._sizes = GrowableArray(np.int64)
         self.buckets = HashBuckets(max_per_key=64)
         self._lengths: set[int] = set()
         self._length_array: npt.NDArray[np.int64] = np.empty(0, dtype=np.int64)  # sorted
@@ -86,8 +86,10 @@ class ExactIndex:
 
     def build(self, texts: list[str]) -> None:
         """Index these texts (row = position in the list); short texts get no anchor."""
-        self._digests = array("Q", text_digests(texts).tobytes())
-        self._sizes = array("l", (len(t) for t in texts))
+        self._digests = GrowableArray(np.uint64)
+        self._digests.extend(text_digests(texts))
+        self._sizes = GrowableArray(np.int64)
+        self._sizes.extend(len(t) for t in texts)
         self._lengths = set()
         keys, rows = [], []
         for row, text in enumerate(texts):
@@ -141,8 +143,8 @@ class ExactIndex:
             codes,
             rows,
             starts,
-            np.frombuffer(self._sizes, dtype=np.int64),
-            np.frombuffer(self._digests, dtype=np.uint64),
+            self._sizes.view,
+            self._digests.view,
         )
         return [
             Hit(item=r, start=s, end=e)

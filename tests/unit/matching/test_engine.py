@@ -281,3 +281,40 @@ def test_records_from_both_claim_formats(tmp_path: Path) -> None:
     assert first.texts == ["A claim.", "Title"]
     assert second.external_id == "RD-2" and second.texts == ["Another claim", "v"]
     assert second.keywords == ["k"] and not second.confirmed
+
+
+def test_matching_while_claims_are_added_in_another_thread() -> None:
+    """Live updates grow the per-text arrays that compiled matching code reads; an update made
+    while another thread matches must neither fail (``BufferError``) nor disturb the match."""
+    import threading
+
+    m = Matcher(thresholds=Thresholds(0.8, 0.5), semantic=False, cache_size=0)
+    m.build(
+        [
+            IndexRecord(f"c{i}", None, [f"claim number {i} says the bridge {i} will fall"])
+            for i in range(50)
+        ]
+    )
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def match_forever() -> None:
+        try:
+            while not stop.is_set():
+                for row in m.match_many([MatchQuery("the bridge 7 will fall, claim number 7")]):
+                    assert row and row[0].claim_id == "c7"
+        except BaseException as exc:  # noqa: BLE001 - reported to the test thread
+            errors.append(exc)
+
+    readers = [threading.Thread(target=match_forever) for _ in range(2)]
+    for t in readers:
+        t.start()
+    try:
+        for i in range(50, 1500):
+            m.upsert(IndexRecord(f"c{i}", None, [f"a later claim {i} about tower {i} on fire"]))
+    finally:
+        stop.set()
+        for t in readers:
+            t.join()
+    assert not errors, errors[:1]
+    assert len(m) == 1500
