@@ -4,11 +4,12 @@ Top-k search never scores every document (that is O(library) per query, ~8 ms at
 claims): a token's posting list is read whole when it is short, and only its ``IMPACT_LIMIT``
 highest-scoring documents when it is long (a common word, low IDF). Each candidate of that
 accumulation gets a bound (its partial sum plus the lowest kept score of every cut list it is
-missing from); the ``RESCORE_FACTOR * k`` with the highest bounds are re-scored exactly from a
+missing from). Of the ``RESCORE_FACTOR * k`` documents with the highest partial sums, those
+found in every cut list already have their exact score, and the rest are re-scored exactly from a
 forward index (each document's tokens and their scores), highest bound first and only while a
-bound can still beat the k-th score, except those found in every cut list, whose partial sum is
-already exact. Every returned score is the true BM25 score; only a document whose rank depends on
-common words alone can be missed. The loop is compiled (``kernels.bm25_top``).
+bound can still beat the k-th score: the result is the exact top-k of those documents.
+Every returned score is the true BM25 score; only a document whose rank depends on common
+words alone can be missed. The loop is compiled (``kernels.bm25_top``).
 
 bm25s has no incremental add, so documents added after the last build go to a delta scored here
 with the same formula and the main index's statistics (document frequencies of main + delta, the
@@ -215,30 +216,20 @@ class BM25Index:
         r = np.asarray(rows, dtype=np.int64)
         if ids is None:
             ids = self.token_ids(list(query))
-        ids = np.unique(ids)
-        common, sizes = kernels.shared_counts(r, *self.forward_view(), ids)
+        common, sizes = kernels.shared_counts(
+            r,
+            self._main_pos,
+            self._main_dead,
+            self._main_sizes,
+            self._fwd_ptr,
+            self._fwd_tokens,
+            np.unique(ids),
+        )
         for i in np.flatnonzero(sizes < 0).tolist():  # added since the last build
-            common[i], sizes[i] = self.delta_shared(int(r[i]), query)
+            row = int(r[i])
+            doc = self._docs[row] if self._alive[row] else []
+            common[i], sizes[i] = (len(query.intersection(doc)), len(set(doc))) if doc else (0, 0)
         return common, sizes
-
-    def forward_view(
-        self,
-    ) -> tuple[
-        npt.NDArray[np.int64],
-        npt.NDArray[np.bool_],
-        npt.NDArray[np.int64],
-        npt.NDArray[np.int64],
-        npt.NDArray[np.uint32],
-    ]:
-        """What ``kernels.shared_counts`` reads: row -> main position, removed flags, distinct
-        tokens per document, and the forward index."""
-        return self._main_pos, self._main_dead, self._main_sizes, self._fwd_ptr, self._fwd_tokens
-
-    def delta_shared(self, row: int, query: set[str]) -> tuple[int, int]:
-        """Distinct tokens shared with ``query``, and distinct tokens, of a row outside the main
-        index (added since the last build; removed rows have none)."""
-        doc = self._docs[row] if self._alive[row] else []
-        return (len(query.intersection(doc)), len(set(doc))) if doc else (0, 0)
 
     def add(self, tokens: list[str]) -> int:
         """Add one document live; returns its row."""

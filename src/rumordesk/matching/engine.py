@@ -312,10 +312,10 @@ class Matcher:
         semantic = [j for j, p in enumerate(preps) if len(p.norm) >= MIN_SEMANTIC_CHARS]
         if self.semantic and semantic and len(self.library.vectors):
             vecs = self.encoder.encode([preps[j].semantic for j in semantic])
-            rows, sims = self.library.vectors.search(vecs, self.semantic_k)
+            rows, _ = self.library.vectors.search(vecs, self.semantic_k)
             for n, j in enumerate(semantic):
                 qvecs[j] = vecs[n]
-                self.library.add_semantic(sigs[j], rows[n], sims[n])
+                self.library.add_semantic(sigs[j], rows[n])
         return list(zip(sigs, qvecs, strict=True))
 
     def _score(

@@ -79,12 +79,9 @@ class Candidates:
     in_lsh: npt.NDArray[np.bool_] | None = None  # found by the LSH layer
     in_cos: npt.NDArray[np.bool_] | None = None  # found by the vector search
 
-    def evidence_at(self, i: int) -> dict[str, LayerEvidence]:
-        """What each layer saw for candidate ``i`` (the dict shown with a match result)."""
-        return self.evidence_for([i])[0]
-
     def evidence_for(self, positions: list[int]) -> list[dict[str, LayerEvidence]]:
-        """``evidence_at`` for several candidates (the arrays are read once for all of them)."""
+        """What each layer saw for the candidates at ``positions`` (the dicts shown with match
+        results; the arrays are read once for all of them)."""
         sig, lib = self.signals, self.library
         if sig is None or lib is None:
             return [{} for _ in positions]
@@ -154,7 +151,6 @@ def without(sig: Signals, exclude: set[int]) -> Signals:
     """
     gone = _keys(exclude)
     bm25_kept = ~np.isin(sig.bm25_rows, gone)
-    cos_kept = ~np.isin(sig.cos_rows, gone)
     return Signals(
         prepared=sig.prepared,
         token_ids=sig.token_ids,
@@ -164,9 +160,7 @@ def without(sig: Signals, exclude: set[int]) -> Signals:
         exact={r: v for r, v in sig.exact.items() if r not in exclude},
         keywords={r: v for r, v in sig.keywords.items() if r not in exclude},
         images={r: v for r, v in sig.images.items() if r not in exclude},
-        cos_rows=sig.cos_rows[cos_kept],
-        cos_sims=sig.cos_sims[cos_kept],
-        cos_texts=sig.cos_texts[cos_kept],
+        cos_rows=sig.cos_rows[~np.isin(sig.cos_rows, gone)],
         minhash_sig=sig.minhash_sig,
         pinyin_sig=sig.pinyin_sig,
     )
@@ -206,7 +200,8 @@ def candidates(lib: Library, sig: Signals, qvec: F32 | None) -> Candidates:
     qtokens = set(prep.tokens)
     has_sig = sig.minhash_sig is not None
     has_py = sig.pinyin_sig is not None
-    x, trows, count, _, bm25_rank, in_lsh, jac, cont, py_jac, _, sizes = kernels.lexical_features(
+    shared, own = lib.bm25.shared_tokens(rows_a, qtokens, sig.token_ids)
+    x, trows, count, bm25_rank, in_lsh, jac, cont, py_jac = kernels.lexical_features(
         rows_a,
         lib.claim_texts_table,
         mh.signatures,
@@ -221,19 +216,14 @@ def candidates(lib: Library, sig: Signals, qvec: F32 | None) -> Candidates:
         sig.bm25_rows,
         sig.bm25_scores,
         sig.lsh,
-        *lib.bm25.forward_view(),
-        kernels.query_terms(sig.token_ids)[0],
+        shared,
+        own,
         len(qtokens),
         len(prep.norm),
         MIN_SEMANTIC_CHARS,
         _LEXICAL_FILLED,
         len(FEATURES_HYBRID),
     )
-    for i in np.flatnonzero(sizes < 0).tolist():  # added to BM25 since its last build
-        shared, own = lib.bm25.delta_shared(rows[i], qtokens)
-        if own:
-            x[i, _COL["tok_cov"]] = shared / own
-            x[i, _COL["tok_qcov"]] = shared / len(qtokens)
 
     cos: F32 | None = None
     in_cos: npt.NDArray[np.bool_] | None = None

@@ -638,12 +638,8 @@ def lexical_features(  # type: ignore[no-untyped-def]
     bm25_rows,
     bm25_scores,
     lsh_rows,
-    main_pos,
-    main_dead,
-    main_sizes,
-    fwd_ptr,
-    fwd_tokens,
-    query_ids,
+    shared,
+    own,
     query_tokens,
     query_len,
     min_chars,
@@ -655,14 +651,13 @@ def lexical_features(  # type: ignore[no-untyped-def]
     Fills, per candidate, the columns ``cols`` of a float32 matrix ``width`` wide: bm25_norm,
     bm25_rank, bm25_log (from ``bm25_rows``/``bm25_scores``, best first), jac, cont, py_jac (best
     MinHash estimates over the claim's texts, 0 when the query has no such signature:
-    ``qsize``/``py_qsize`` 0), tok_cov, tok_qcov (distinct ``query_ids`` a claim shares, over
-    its distinct tokens / the ``query_tokens`` distinct query tokens, from the forward index),
-    len_ratio and short; the formulas are ``features.candidates``'s.
+    ``qsize``/``py_qsize`` 0), tok_cov, tok_qcov (``shared`` distinct query tokens a claim holds,
+    over its ``own`` distinct tokens / the ``query_tokens`` distinct query tokens:
+    ``BM25Index.shared_tokens``), len_ratio and short; the formulas are ``features.candidates``'s.
 
     Also returns the candidates' text rows (each claim's contiguous texts, concatenated), per
-    candidate its number of texts and first text's length, its BM25 rank (-1: none), whether
-    the LSH layer found it, the three estimates, and the shared/own token counts (-1 for a row
-    outside BM25's main index, which the caller counts itself).
+    candidate its number of texts, its BM25 rank (-1: none), whether the LSH layer found it, and
+    the three estimates.
     """
     n = rows.size
     x = np.zeros((n, width), dtype=np.float32)
@@ -709,9 +704,6 @@ def lexical_features(  # type: ignore[no-untyped-def]
     in_lsh = np.zeros(n, dtype=np.bool_)
     for r in range(lsh_rows.size):
         in_lsh[np.searchsorted(rows, lsh_rows[r])] = True
-    shared, own = shared_counts(
-        rows, main_pos, main_dead, main_sizes, fwd_ptr, fwd_tokens, query_ids
-    )
     short = 1.0 if query_len < min_chars else 0.0
     for i in range(n):
         if own[i] > 0 and query_tokens > 0:
@@ -721,7 +713,7 @@ def lexical_features(  # type: ignore[no-untyped-def]
         ratio = np.log((query_len + 1) / (length + 1))
         x[i, c_len] = min(max(ratio, -3.0), 3.0)
         x[i, c_short] = short
-    return x, trows, count, first_len, rank, in_lsh, jac, cont, py_jac, shared, own
+    return x, trows, count, rank, in_lsh, jac, cont, py_jac
 
 
 @_jit
@@ -741,34 +733,6 @@ def live_owners(text_rows, text_owner, alive):  # type: ignore[no-untyped-def]
             owners[keep] = owners[i]
             keep += 1
     return owners[:keep].copy()
-
-
-@_jit
-def best_per_owner(text_rows, sims, text_owner, alive):  # type: ignore[no-untyped-def]
-    """Vector hits (text rows, best first; -1 = none) folded into live claim rows: each claim's
-    best similarity and the text row that gave it, in order of first appearance."""
-    owners = np.empty(text_rows.size, dtype=np.int64)
-    best = np.empty(text_rows.size, dtype=np.float32)
-    best_text = np.empty(text_rows.size, dtype=np.int64)
-    n = 0
-    for i in range(text_rows.size):
-        t = text_rows[i]
-        if t < 0:
-            continue
-        owner = text_owner[t]
-        if not alive[owner]:
-            continue
-        seen = -1
-        for j in range(n):
-            if owners[j] == owner:
-                seen = j
-                break
-        if seen < 0:
-            owners[n], best[n], best_text[n] = owner, sims[i], t
-            n += 1
-        elif sims[i] > best[seen]:
-            best[seen], best_text[seen] = sims[i], t
-    return owners[:n].copy(), best[:n].copy(), best_text[:n].copy()
 
 
 @njit(nogil=True, cache=True, fastmath=True)

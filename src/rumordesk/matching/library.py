@@ -35,6 +35,7 @@ SHINGLE = 3
 PINYIN_SHINGLE = 5
 _NO_IDS: npt.NDArray[np.uint64] = np.empty(0, dtype=np.uint64)
 _NO_ROWS: npt.NDArray[np.int64] = np.empty(0, dtype=np.int64)
+_NO_SIMS: npt.NDArray[np.float32] = np.empty(0, dtype=np.float32)
 
 
 @dataclass(frozen=True)
@@ -97,9 +98,6 @@ def prepare(text: str) -> Prepared:
     )
 
 
-_NO_SIMS: npt.NDArray[np.float32] = np.empty(0, dtype=np.float32)
-
-
 @dataclass
 class Signals:
     """Everything the layers found for one query, by claim row (hit lists as arrays: a post
@@ -114,8 +112,6 @@ class Signals:
     keywords: dict[int, list[tuple[str, int, int]]] = field(default_factory=dict)
     images: dict[int, tuple[int, str]] = field(default_factory=dict)  # row -> (distance, hash)
     cos_rows: npt.NDArray[np.int64] = field(default_factory=lambda: _NO_ROWS)  # vector hits
-    cos_sims: npt.NDArray[np.float32] = field(default_factory=lambda: _NO_SIMS)  # best per claim
-    cos_texts: npt.NDArray[np.int64] = field(default_factory=lambda: _NO_ROWS)  # its text row
     minhash_sig: npt.NDArray[np.uint16] | None = None
     pinyin_sig: npt.NDArray[np.uint16] | None = None
 
@@ -333,11 +329,9 @@ class Library:
                     sig.images[owner_row] = (dist, h)
         return sig
 
-    def add_semantic(self, sig: Signals, rows: npt.NDArray[np.int64], sims: F32) -> None:
-        """Fold one query's vector-search hits (text rows) into its signals, best per claim."""
-        sig.cos_rows, sig.cos_sims, sig.cos_texts = kernels.best_per_owner(
-            np.ascontiguousarray(rows, dtype=np.int64),
-            np.ascontiguousarray(sims, dtype=np.float32),
-            self.text_owner.view,
-            self.alive.view,
-        )
+    def add_semantic(self, sig: Signals, rows: npt.NDArray[np.int64]) -> None:
+        """Fold one query's vector-search hits (text rows, -1 where fewer were found) into its
+        signals as the live claims they belong to (their cosines are read again, for every
+        candidate, when the features are built)."""
+        found = np.ascontiguousarray(rows[rows >= 0], dtype=np.int64)
+        sig.cos_rows = kernels.live_owners(found, self.text_owner.view, self.alive.view)

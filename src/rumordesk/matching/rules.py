@@ -78,8 +78,7 @@ class ExactIndex:
         self._digests = GrowableArray(np.uint64)
         self._sizes = GrowableArray(np.int64)
         self.buckets = HashBuckets(max_per_key=64)
-        self._lengths: set[int] = set()
-        self._length_array: npt.NDArray[np.int64] = np.empty(0, dtype=np.int64)  # sorted
+        self._lengths: npt.NDArray[np.int64] = np.empty(0, dtype=np.int64)  # anchor lengths
 
     def __len__(self) -> int:
         return len(self._sizes)
@@ -90,15 +89,15 @@ class ExactIndex:
         self._digests.extend(text_digests(texts))
         self._sizes = GrowableArray(np.int64)
         self._sizes.extend(len(t) for t in texts)
-        self._lengths = set()
+        lengths: set[int] = set()
         keys, rows = [], []
         for row, text in enumerate(texts):
             if len(text) >= MIN_EXACT_CHARS:
                 keys.append(anchor_key(text))
                 rows.append(row)
-                self._lengths.add(anchor_length(text))
+                lengths.add(anchor_length(text))
         self.buckets.bulk_load(np.asarray(keys, dtype=np.uint64), np.asarray(rows, np.uint32))
-        self._length_array = np.asarray(sorted(self._lengths), dtype=np.int64)
+        self._lengths = np.asarray(sorted(lengths), dtype=np.int64)
 
     def add(self, text: str) -> int:
         """Add one text live; returns its row."""
@@ -107,17 +106,16 @@ class ExactIndex:
         self._sizes.append(len(text))
         if len(text) >= MIN_EXACT_CHARS:
             self.buckets.add(np.asarray([anchor_key(text)], dtype=np.uint64), row)
-            self._lengths.add(anchor_length(text))
-            self._length_array = np.asarray(sorted(self._lengths), dtype=np.int64)
+            self._lengths = np.union1d(self._lengths, [anchor_length(text)]).astype(np.int64)
         return row
 
     def find(self, post: str) -> list[Hit]:
         """Every indexed text that occurs verbatim in ``post``."""
         codes = _codes(post)
         n = codes.size
-        if n < MIN_EXACT_CHARS or not self._lengths:
+        if n < MIN_EXACT_CHARS or not self._lengths.size:
             return []
-        lengths = self._length_array[self._length_array <= n]
+        lengths = self._lengths[self._lengths <= n]
         if not lengths.size or not len(self.buckets):
             return []
         rows, starts = np.empty(0, np.int64), np.empty(0, np.int64)

@@ -41,11 +41,11 @@ def warm_up() -> float:
     matcher.match_many([MatchQuery(text) for text in [*_POSTS, "bleach cures covid-19"]])
     # vector hits folded into claims (the semantic path; no encoder needed for the kernel)
     sig = matcher.library.signals(prepare(_POSTS[0]))
-    rows = np.asarray([[0, 2, -1]], dtype=np.int64)[0]
-    matcher.library.add_semantic(sig, rows, np.asarray([0.9, 0.7, 0.0], dtype=np.float32))
+    rows = np.asarray([0, 2, -1], dtype=np.int64)
+    matcher.library.add_semantic(sig, rows)
     candidates(matcher.library, sig, np.ones(matcher.library.vectors.dim, dtype=np.float32))
     codes = np.zeros((2, 4), dtype=np.uint8)  # an HNSW index's 8-bit codes
-    kernels.sq8_dot(codes, rows[:2], np.ones(4, dtype=np.float32), np.float32(0.0))
+    kernels.sq8_dot(codes, np.zeros(1, dtype=np.int64), np.ones(4, dtype=np.float32), np.float32(0))
     return time.perf_counter() - start
 
 
