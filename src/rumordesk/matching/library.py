@@ -66,14 +66,18 @@ _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 def expand_tags(text: str) -> str:
     """Latin hashtags and @handles become words ("#RedFort" -> "Red Fort", "@FoxNews" ->
     "Fox News"): they often name the very thing a claim is about."""
+    if "#" not in text and "@" not in text:
+        return text
     return _TAG.sub(lambda m: " " + _CAMEL.sub(" ", m.group(1)).replace("_", " ") + " ", text)
 
 
 def semantic_form(text: str) -> str:
     """What the encoder sees: links and mentions dropped, Unicode folded, but case and
     punctuation kept (the encoder reads them; the lexical layers do not)."""
-    text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", strip_noise(text)))
-    return " ".join(to_simplified(text).split())
+    text = strip_noise(text)
+    if not text.isascii():  # NFKC, invisible characters and Chinese variants are not ASCII
+        text = to_simplified(_INVISIBLE.sub("", unicodedata.normalize("NFKC", text)))
+    return " ".join(text.split())
 
 
 def prepare_semantic(text: str) -> str:
@@ -87,7 +91,7 @@ def prepare(text: str) -> Prepared:
     norm = normalize(text)
     shingles = shingle_ids(norm, SHINGLE)
     pinyin = _NO_IDS
-    if _CJK.search(norm):
+    if not norm.isascii() and _CJK.search(norm):
         pinyin = shingle_ids(pinyin_key(norm), PINYIN_SHINGLE)
     return Prepared(
         source=text,

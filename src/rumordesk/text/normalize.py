@@ -58,6 +58,10 @@ _URL = re.compile(
     rf"(?![a-z0-9])(?:/{_URL_CHARS}*)?",
     re.IGNORECASE,
 )
+# every URL ``_URL`` matches contains one of these (a scheme, "www." or a known top-level domain)
+_URL_HINT = re.compile(
+    r"://|www\.|\.(?:com|cn|org|net|io|cc|me|info|co|gov|edu|tv|ly)(?![a-z0-9])", re.IGNORECASE
+)
 _MENTION = re.compile(r"(?<![a-z0-9])@[\w\-.]{1,30}")  # after 是 too; not in "ch@t"
 _HASHTAG = re.compile(r"#([^#\n]{1,40})#")
 # Weibo-style emoticon codes: [蜡烛] [哈哈] [doge] render as pictures, not words
@@ -72,7 +76,6 @@ _PADDING = re.compile(r"(?:[^\w\s]|_)+")
 _NUMBER_SEPARATOR = re.compile(r"[.,:]")
 _JOINED_CHAR = re.compile(f"[{JOINED}]")
 _HAN_CHAR = re.compile(f"[{HAN}]")
-_SPACE = re.compile(r"\s+")
 _JOINED_SPACE = re.compile(f"(?<=[{JOINED}]) | (?=[{JOINED}])")
 _LETTER = "a-z\u00df-\u024f\u0370-\u03ff\u0400-\u04ff"
 _SPACED_LETTERS = re.compile(f"(?<!\\S)[{_LETTER}](?: [{_LETTER}]){{2,}}(?!\\S)")
@@ -89,6 +92,7 @@ _KATAKANA_RUN = re.compile(f"(?<=[{HAN}])[{_KATAKANA}]+|[{_KATAKANA}]+(?=[{HAN}]
 _KATAKANA_TABLE = str.maketrans(KATAKANA_LOOKALIKES)
 _SPLIT = re.compile("|".join(sorted(SPLITS, key=len, reverse=True)))
 _REPEAT = re.compile(r"([^\d〇零])\1{2,}")  # zeros repeat in numbers: 二〇〇〇, 1000
+_ANY_REPEAT = re.compile(r"(.)\1\1")  # a cheap test first: most texts repeat nothing
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _ASCII_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 _DIGITS = frozenset("0123456789")
@@ -133,7 +137,46 @@ def strip_attribution(text: str) -> str:
     otherwise match claims about Bigfoot)."""
     if "(@" not in text:
         return text
-    return _ATTRIBUTION.sub("", text)
+    # The line ends the text, so its "(@handle)" is the last "(@"; its dash stands at most 80
+    # characters (and a run of whitespace) before that. The pattern runs from there, not
+    # from every position of the text; a match found is widened over the whitespace before it,
+    # which the pattern's leading ``\s*`` would have taken: the result is ``_ATTRIBUTION.sub``'s.
+    at = text.rfind("(@")
+    low = max(0, at - 80)
+    while low > 0 and text[low - 1].isspace():
+        low -= 1
+    found = _ATTRIBUTION.search(text, max(0, low - 3))  # the dash itself: "—" up to " --"
+    if found is None:
+        return text
+    start = found.start()
+    while start > 0 and text[start - 1].isspace():
+        start -= 1
+    return text[:start] + text[found.end() :]
+
+
+def strip_urls(text: str) -> str:
+    """Each URL replaced by a space: the same result as ``_URL.sub(" ", text)``, but the
+    pattern only runs over the space-separated pieces that hold a hint of a URL. A URL never
+    spans a space, and the pattern's look-arounds treat a space and the edge of a piece alike,
+    so substituting piece by piece changes nothing but the cost (one cheap scan for hints
+    instead of the full pattern tried at every position: ~2 against ~9 µs for a tweet)."""
+    pieces: list[str] = []
+    done = 0
+    for hint in _URL_HINT.finditer(text):
+        at = hint.start()
+        if at < done:
+            continue  # inside the piece just rewritten
+        start = text.rfind(" ", 0, at) + 1
+        end = text.find(" ", at)
+        if end < 0:
+            end = len(text)
+        pieces.append(text[done:start])
+        pieces.append(_URL.sub(" ", text[start:end]))
+        done = end
+    if not pieces:
+        return text
+    pieces.append(text[done:])
+    return "".join(pieces)
 
 
 def strip_noise(text: str) -> str:
@@ -141,7 +184,7 @@ def strip_noise(text: str) -> str:
     text = strip_attribution(text)
     # the membership tests skip a regex scan for the many posts without links or tags
     if "." in text or "/" in text:
-        text = _URL.sub(" ", text)
+        text = strip_urls(text)
     if "@" in text:
         text = _MENTION.sub(" ", text)
     if "#" in text:
@@ -205,11 +248,21 @@ def _join_letters(match: re.Match[str]) -> str:
     return match.group().replace(" ", "")
 
 
+def collapse_whitespace(text: str) -> str:
+    """Every run of whitespace → one space, as ``re.sub(r"\\s+", " ", text)`` but in a third of the time
+    (``str.split`` and ``re``'s ``\\s`` share one definition of whitespace)."""
+    inner = " ".join(text.split())
+    if not inner:
+        return " " if text else ""
+    lead = " " if text[0].isspace() else ""
+    return lead + inner + " " if text[-1].isspace() else lead + inner
+
+
 def join_spaced(text: str) -> str:
     """Step 4: one space between words; none next to CJK characters or inside spaced-out
     letters."""
     if "  " in text or not text.isprintable():  # else the only whitespace is single spaces
-        text = _SPACE.sub(" ", text)
+        text = collapse_whitespace(text)
     text = _SPACED_LETTERS.sub(_join_letters, text)
     if text.isascii():
         return text  # no CJK character to take spaces away from
@@ -261,7 +314,7 @@ def undo_leet(text: str) -> str:
 
 def to_simplified(text: str) -> str:
     """Step 6: traditional → simplified Chinese; text without Han characters is returned as is."""
-    if not _HAN_CHAR.search(text):
+    if text.isascii() or not _HAN_CHAR.search(text):
         return text
     converter = _Converter.get()
     try:
@@ -287,14 +340,14 @@ def _katakana(match: re.Match[str]) -> str:
 
 def fold_cjk_lookalikes(text: str) -> str:
     """Step 7: katakana look-alikes next to Chinese and component splits → the real character."""
-    if not _HAN_CHAR.search(text):
+    if text.isascii() or not _HAN_CHAR.search(text):
         return text
     return _SPLIT.sub(_split, _KATAKANA_RUN.sub(_katakana, text))
 
 
 def collapse(text: str) -> str:
     """Step 8: runs of 3+ identical characters → one (not digits); trim."""
-    if _REPEAT.search(text) is not None:
+    if _ANY_REPEAT.search(text) is not None and _REPEAT.search(text) is not None:
         text = _REPEAT.sub(r"\1", text)
     # collapsing ("a b ccc" → "a b c") and undo_leet ("x y a@1") can leave single letters;
     # joining them can make a new run of repeats ("s o o o" → "sooo")

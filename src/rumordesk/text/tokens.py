@@ -65,7 +65,8 @@ def stem(word: str) -> str:
 def tokenize(text: str) -> list[str]:
     """BM25 tokens: stemmed words without stop words; CJK runs as unigrams plus bigrams."""
     tokens: list[str] = []
-    for i, part in enumerate(_CJK_RUN.split(normalize(text))):
+    text = normalize(text)
+    for i, part in enumerate([text] if text.isascii() else _CJK_RUN.split(text)):
         if i % 2:  # a CJK run (split keeps the captured runs at odd positions)
             tokens.extend(part)
             tokens.extend(part[j : j + 2] for j in range(len(part) - 1))

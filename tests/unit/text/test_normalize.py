@@ -167,3 +167,42 @@ def test_chained_opencc_mappings_are_idempotent() -> None:
 
     once = normalize_uncached("薴")  # OpenCC maps 薴 → 苧, and 苧 → 苎
     assert normalize_uncached(once) == once
+
+
+# The fast paths below must give exactly what the plain patterns give; these alphabets are
+# made of the characters the patterns turn on (schemes, dots, domains, dashes, handles, dates).
+URL_ALPHABET = list("htpsw:/.-_@#?=abcmonrgi0 \n") + [".com", "www.", "https://", ".co", ".cn"]
+ATTRIBUTION_ALPHABET = list("ab -\u2014\u2013(@)_1,2 \n\t\"'\u201d") + ["(@user)", "jan", " 2020"]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.sampled_from(URL_ALPHABET), max_size=30).map("".join))
+def test_url_stripping_piece_by_piece_equals_the_whole_text_pattern(text: str) -> None:
+    from rumordesk.text.normalize import _URL, strip_urls
+
+    assert strip_urls(text) == _URL.sub(" ", text)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.sampled_from(ATTRIBUTION_ALPHABET), max_size=40).map("".join))
+def test_attribution_search_from_the_last_handle_equals_the_whole_text_pattern(text: str) -> None:
+    from rumordesk.text.normalize import _ATTRIBUTION, strip_attribution
+
+    assert strip_attribution(text) == _ATTRIBUTION.sub("", text)
+
+
+def test_attribution_after_a_long_run_of_spaces_is_still_found() -> None:
+    from rumordesk.text.normalize import _ATTRIBUTION, strip_attribution
+
+    text = "Vaccines cause X " + "-" + " " * 300 + "Some Name (@handle) May 1, 2020"
+    assert strip_attribution(text) == _ATTRIBUTION.sub("", text) == "Vaccines cause X"
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(" \t\n\u3000\u00a0\x1cab"), max_size=20))
+def test_whitespace_collapse_equals_the_regex(text: str) -> None:
+    import re
+
+    from rumordesk.text.normalize import collapse_whitespace
+
+    assert collapse_whitespace(text) == re.sub(r"\s+", " ", text)
