@@ -37,6 +37,15 @@ HNSW_EF_CONSTRUCTION = 200
 HNSW_EF_SEARCH = 128  # up to HNSW_LARGE texts; HNSW_EF_SEARCH_LARGE above
 HNSW_LARGE = 300_000
 HNSW_EF_SEARCH_LARGE = 224
+PCA_DIM = 256  # the graph of a "pca-hnsw-sq8" index runs over this many principal components
+PCA_CODE = "sq8"  # the graph's codes of the projected vectors
+PCA_M = 24
+PCA_K_FACTOR = 2  # the graph returns k * PCA_K_FACTOR rows, re-ranked by the full 8-bit codes
+PCA_EF_SEARCH = 128  # up to HNSW_LARGE texts; PCA_EF_SEARCH_LARGE above
+PCA_EF_SEARCH_LARGE = 224
+PCA_MIN = 5_000  # fewer texts (with a small flat_max) train no projection: plain HNSW-SQ8
+PCA_MAX: int | None = None  # above this many texts, plain HNSW-SQ8 (None: no limit)
+QTYPES = {"sq8": "QT_8bit", "sq6": "QT_6bit", "sq4": "QT_4bit"}
 LEGACY_EF_SEARCH, LEGACY_EF_SEARCH_LARGE = 224, 384  # for graphs built with efConstruction 80
 NUMPY_BATCH_MIN = 8  # batches at least this big search a flat index with BLAS
 
@@ -99,6 +108,64 @@ class UseEncoder:
         return normalise(out)
 
 
+def pca_graph(
+    vectors: F32,
+    *,
+    pca_dim: int = PCA_DIM,
+    code: str = PCA_CODE,
+    m: int = PCA_M,
+    ef_construction: int = HNSW_EF_CONSTRUCTION,
+    k_factor: int = PCA_K_FACTOR,
+    centered: bool = False,
+    seed: int = 1,
+) -> Any:
+    """An (empty unless ``vectors`` are given) ``IndexRefine``: HNSW over ``code``-quantised
+    ``pca_dim``-wide projections of the vectors, its top ``k * k_factor`` re-ranked by inner
+    product with 8-bit codes of the full vectors. The projection and both quantisers are trained
+    on up to 50k of ``vectors`` (all of them are added).
+
+    The projection keeps the principal axes but not the centring (``centered`` False): for
+    inner products the dropped part is then the low-variance residual only, where a centred
+    projection would also weigh each vector by its product with the mean.
+    """
+    n, dim = vectors.shape
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    rng = np.random.default_rng(seed)
+    sample = vectors[rng.choice(n, size=min(n, 50_000), replace=False)]
+    pca = faiss.PCAMatrix(dim, pca_dim)
+    pca.train(sample)
+    if not centered:
+        faiss.copy_array_to_vector(np.zeros(dim, dtype=np.float32), pca.mean)
+        pca.prepare_Ab()  # b = -A @ mean = 0
+    graph = faiss.IndexHNSWSQ(
+        pca_dim,
+        getattr(faiss.ScalarQuantizer, QTYPES[code]),
+        m,
+        faiss.METRIC_INNER_PRODUCT,
+    )
+    graph.hnsw.efConstruction = ef_construction
+    base = faiss.IndexPreTransform(pca, graph)
+    base.train(sample)
+    refine = faiss.IndexScalarQuantizer(
+        dim, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
+    )
+    refine.train(sample)
+    index = faiss.IndexRefine(base, refine)
+    index.k_factor = float(k_factor)
+    index.add(vectors)
+    return index
+
+
+def _graph_of(index: Any) -> Any:
+    """The HNSW index searched first: ``index`` itself, or the one inside a PCA + re-rank
+    index; None for exact and IVF indexes."""
+    if isinstance(index, faiss.IndexRefine):
+        transformed: Any = faiss.downcast_index(index.base_index)  # IndexPreTransform
+        inner = faiss.downcast_index(transformed.index)
+        return inner if isinstance(inner, faiss.IndexHNSW) else None
+    return index if isinstance(index, faiss.IndexHNSW) else None
+
+
 def normalise(vectors: F32) -> F32:
     """Rows scaled to unit length (zero rows stay zero)."""
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
@@ -107,18 +174,22 @@ def normalise(vectors: F32) -> F32:
 
 
 class VectorIndex:
-    """Text rows -> vectors, searchable by cosine; exact or HNSW by size."""
+    """Text rows -> vectors, searchable by cosine; exact or a graph by size."""
 
     def __init__(
         self,
         dim: int,
         *,
         flat_max: int = FLAT_MAX,
-        ef_search: int = HNSW_EF_SEARCH,
+        ef_search: int | None = None,
         nprobe: int = 48,
+        pca_dim: int = PCA_DIM,
+        pca_min: int = PCA_MIN,
+        pca_max: int | None = PCA_MAX,
     ) -> None:
         self.dim, self.flat_max = dim, flat_max
         self.ef_search, self.nprobe = ef_search, nprobe
+        self.pca_dim, self.pca_min, self.pca_max = pca_dim, pca_min, pca_max
         self.index: Any = faiss.IndexFlatIP(dim)
         self._sq8: tuple[Any, int, tuple[npt.NDArray[np.uint8], F32, F32]] | None = None
 
@@ -127,12 +198,23 @@ class VectorIndex:
 
     @property
     def kind(self) -> str:
-        """``flat``, ``hnsw-sq8`` or (loaded from an older index) ``ivf-sq8``."""
+        """``flat``, ``pca-hnsw-sq8``, ``hnsw-sq8`` or (loaded from an older index)
+        ``ivf-sq8``."""
         if isinstance(self.index, faiss.IndexFlat):
             return "flat"
+        if isinstance(self.index, faiss.IndexRefine):
+            return "pca-hnsw-sq8"
         if isinstance(self.index, faiss.IndexHNSW):
             return "hnsw-sq8"
         return "ivf-sq8"
+
+    def _pca_for(self, n: int) -> bool:
+        """Whether ``n`` vectors (above ``flat_max``) get the PCA graph with a re-rank."""
+        return (
+            self.pca_dim < self.dim
+            and n >= self.pca_min
+            and (self.pca_max is None or n <= self.pca_max)
+        )
 
     def build(self, vectors: F32, *, seed: int = 1) -> None:
         """Index these vectors (row = position), choosing the index type by count."""
@@ -140,6 +222,11 @@ class VectorIndex:
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         if n <= self.flat_max:
             self.index = faiss.IndexFlatIP(self.dim)
+        elif self._pca_for(n):
+            self.index = pca_graph(vectors, pca_dim=self.pca_dim, seed=seed)
+            graph = _graph_of(self.index)
+            graph.hnsw.efSearch = self._ef_for(n)
+            return
         else:
             self.index = faiss.IndexHNSWSQ(
                 self.dim,
@@ -156,14 +243,19 @@ class VectorIndex:
             self.index.add(vectors)
 
     def _ef_for(self, n: int) -> int:
-        """efSearch for ``n`` vectors (the configured one, raised for big indexes); a graph
-        saved by an earlier version (built with efConstruction 80) needs the larger values it
-        was measured with to keep recall@10 >= 0.98."""
-        if self.index.hnsw.efConstruction < HNSW_EF_CONSTRUCTION:
-            return max(
-                self.ef_search, LEGACY_EF_SEARCH_LARGE if n > HNSW_LARGE else LEGACY_EF_SEARCH
-            )
-        return max(self.ef_search, HNSW_EF_SEARCH_LARGE) if n > HNSW_LARGE else self.ef_search
+        """efSearch for ``n`` vectors: the kind's measured value (or the configured one),
+        raised for big indexes; a graph saved by an earlier version (built with efConstruction
+        80) needs the larger values it was measured with to keep recall@10 >= 0.98."""
+        graph = _graph_of(self.index)
+        if isinstance(self.index, faiss.IndexRefine):
+            small, large = PCA_EF_SEARCH, PCA_EF_SEARCH_LARGE
+        elif graph.hnsw.efConstruction < HNSW_EF_CONSTRUCTION:
+            small, large = LEGACY_EF_SEARCH, LEGACY_EF_SEARCH_LARGE
+            return max(self.ef_search or 0, large if n > HNSW_LARGE else small)
+        else:
+            small, large = HNSW_EF_SEARCH, HNSW_EF_SEARCH_LARGE
+        ef = small if self.ef_search is None else self.ef_search
+        return max(ef, large) if n > HNSW_LARGE else ef
 
     def add(self, vectors: F32) -> int:
         """Append vectors live; returns the first new row."""
@@ -171,8 +263,9 @@ class VectorIndex:
         if self.kind == "ivf-sq8":
             self.index.set_direct_map_type(faiss.DirectMap.Hashtable)  # type: ignore[attr-defined]
         self.index.add(np.ascontiguousarray(vectors, dtype=np.float32))
-        if isinstance(self.index, faiss.IndexHNSW):
-            self.index.hnsw.efSearch = self._ef_for(len(self))
+        graph = _graph_of(self.index)
+        if graph is not None:
+            graph.hnsw.efSearch = self._ef_for(len(self))
         return first
 
     def search(self, queries: F32, k: int) -> tuple[npt.NDArray[np.int64], F32]:
@@ -184,6 +277,18 @@ class VectorIndex:
         k = min(k, len(self))
         if self.kind == "flat" and queries.shape[0] >= NUMPY_BATCH_MIN:
             return self._flat_numpy_search(queries, k)
+        if isinstance(self.index, faiss.IndexRefine):
+            graph = _graph_of(self.index)
+            wanted = int(np.ceil(k * self.index.k_factor))
+            if graph.hnsw.efSearch < wanted:  # the graph must keep k * k_factor candidates
+                hnsw: Any = faiss.SearchParametersHNSW()  # type: ignore[attr-defined]
+                hnsw.efSearch = wanted
+                transformed: Any = faiss.SearchParametersPreTransform()
+                transformed.index_params = hnsw
+                params: Any = faiss.IndexRefineSearchParameters()
+                params.k_factor, params.base_index_params = self.index.k_factor, transformed
+                sims, rows = self.index.search(queries, k, params=params)
+                return rows, sims
         sims, rows = self.index.search(queries, k)
         return rows, sims
 
@@ -228,17 +333,26 @@ class VectorIndex:
         decoded: F32 = (self.vectors(rows) @ query).astype(np.float32)
         return decoded
 
+    def _full_codes(self) -> Any:
+        """The index holding 8-bit codes of the full vectors (an ``IndexScalarQuantizer``): an
+        HNSW index's storage, a PCA graph's re-rank index; None for other indexes."""
+        if isinstance(self.index, faiss.IndexRefine):
+            return faiss.downcast_index(self.index.refine_index)
+        if isinstance(self.index, faiss.IndexHNSW):
+            return faiss.downcast_index(self.index.storage)
+        return None
+
     def _sq8_view(self) -> tuple[npt.NDArray[np.uint8], F32, F32] | None:
-        """An HNSW index's 8-bit codes (over faiss's own memory), per-dimension minimum and
-        step; None for other indexes. Cached until the index grows or is replaced (an addition
-        may move the codes)."""
-        if not isinstance(self.index, faiss.IndexHNSW):
+        """The 8-bit codes of the full vectors (over faiss's own memory: an HNSW index's
+        storage, a PCA graph's re-rank codes), per-dimension minimum and step; None for other
+        indexes. Cached until the index grows or is replaced (an addition may move the codes)."""
+        storage: Any = self._full_codes()
+        if not isinstance(storage, faiss.IndexScalarQuantizer):
             return None
         n = len(self)
         cached = self._sq8
         if cached is not None and cached[0] is self.index and cached[1] == n:
             return cached[2]
-        storage: Any = faiss.downcast_index(self.index.storage)  # IndexScalarQuantizer
         sq = storage.sq
         if sq.qtype != faiss.ScalarQuantizer.QT_8bit or storage.code_size != self.dim:
             return None
@@ -253,7 +367,8 @@ class VectorIndex:
         """Stored (possibly quantised) vectors of these rows, for exact re-scoring."""
         if rows.size == 0:
             return np.empty((0, self.dim), dtype=np.float32)
-        out: F32 = self.index.reconstruct_batch(rows.astype(np.int64))
+        source = self._full_codes() if self.kind == "pca-hnsw-sq8" else self.index
+        out: F32 = source.reconstruct_batch(rows.astype(np.int64))
         return out
 
     def save(self, path: Path) -> None:
@@ -266,5 +381,7 @@ class VectorIndex:
         if isinstance(self.index, faiss.IndexIVF):
             self.index.nprobe = self.nprobe
             self.index.make_direct_map()
-        elif isinstance(self.index, faiss.IndexHNSW):
-            self.index.hnsw.efSearch = self._ef_for(len(self))
+        else:
+            graph = _graph_of(self.index)
+            if graph is not None:
+                graph.hnsw.efSearch = self._ef_for(len(self))

@@ -249,8 +249,8 @@ def _join_letters(match: re.Match[str]) -> str:
 
 
 def collapse_whitespace(text: str) -> str:
-    """Every run of whitespace → one space, as ``re.sub(r"\\s+", " ", text)`` but in a third of the time
-    (``str.split`` and ``re``'s ``\\s`` share one definition of whitespace)."""
+    """Every run of whitespace → one space, as ``re.sub(r"\\s+", " ", text)`` does, in a third of
+    the time (``str.split`` and ``re``'s ``\\s`` share one definition of whitespace)."""
     inner = " ".join(text.split())
     if not inner:
         return " " if text else ""

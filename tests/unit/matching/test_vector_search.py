@@ -1,9 +1,15 @@
-"""The flat vector index gives the same top-k whether a batch goes through faiss or BLAS."""
+"""The vector index: the flat index gives the same top-k through faiss or BLAS; the PCA graph
+with an 8-bit full-width re-rank finds the exact neighbours, grows live, reads cosines from the
+full-width codes and survives save/load; files of earlier versions still load."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import faiss
 import numpy as np
 
+from rumordesk.matching import semantic
 from rumordesk.matching.semantic import NUMPY_BATCH_MIN, VectorIndex, normalise
 
 
@@ -22,3 +28,135 @@ def test_numpy_batch_search_equals_faiss_search() -> None:
         assert rows_batch[i].tolist() == rows_one[0].tolist()
         np.testing.assert_allclose(sims_batch[i], sims_one[0], rtol=1e-5, atol=1e-6)
     assert rows_batch[:, 0].tolist() == list(range(NUMPY_BATCH_MIN * 2))
+
+
+def _clustered(n: int, dim: int, seed: int) -> np.ndarray:
+    """Unit vectors around the same 60 topics (``seed`` draws the sample) whose spread falls
+    off with the dimension (like sentence embeddings: a few strong directions), so a PCA
+    projection keeps most of the structure."""
+    scale = (1.0 / np.arange(1, dim + 1)).astype(np.float32)
+    centres = np.random.default_rng(0).normal(size=(60, dim)).astype(np.float32) * scale
+    rng = np.random.default_rng(seed)
+    noise = 0.35 * rng.normal(size=(n, dim)).astype(np.float32) * scale
+    return normalise(centres[rng.integers(0, 60, size=n)] + noise + 0.3 / np.sqrt(dim))
+
+
+def _pca_index(vectors: np.ndarray) -> VectorIndex:
+    index = VectorIndex(vectors.shape[1], flat_max=100, pca_dim=16, pca_min=200)
+    index.build(vectors)
+    return index
+
+
+def test_pca_graph_kind_finds_the_exact_neighbours_and_grows_live() -> None:
+    vectors = _clustered(800, 64, seed=1)
+    queries = _clustered(40, 64, seed=2)
+    index = _pca_index(vectors)
+    assert index.kind == "pca-hnsw-sq8" and len(index) == 800
+    graph = semantic._graph_of(index.index)
+    assert graph.hnsw.efSearch == semantic.PCA_EF_SEARCH
+    assert graph.hnsw.efConstruction == semantic.HNSW_EF_CONSTRUCTION
+    rows, sims = index.search(queries, 10)
+    exact = np.argsort(-(queries @ vectors.T), axis=1)[:, :10]
+    found = np.mean([len(set(r) & set(e)) / 10 for r, e in zip(rows, exact, strict=True)])
+    assert found >= 0.9  # 0.98 with one thread
+    assert np.all(np.diff(sims, axis=1) <= 1e-6)  # best first
+    # the similarities are the re-rank's: full-width 8-bit cosines, as cosines() reads them
+    for row, sim, query in zip(rows[:5], sims[:5], queries[:5], strict=True):
+        np.testing.assert_allclose(index.cosines(row, query), sim, atol=1e-4)
+    extra = _clustered(30, 64, seed=3)
+    assert index.add(extra) == 800 and len(index) == 830
+    assert index.search(extra, 1)[0][:, 0].tolist() == list(range(800, 830))
+    assert np.allclose(index.vectors(np.arange(800, 830)), extra, atol=0.05)
+
+
+def test_pca_graph_keeps_k_times_k_factor_candidates_when_efsearch_is_smaller() -> None:
+    vectors = _clustered(600, 64, seed=4)
+    index = _pca_index(vectors)
+    semantic._graph_of(index.index).hnsw.efSearch = 8
+    rows, _ = index.search(vectors[:3], 100)  # the graph is searched with efSearch 200
+    assert rows.shape == (3, 100) and np.all(rows >= 0)
+    assert rows[:, 0].tolist() == [0, 1, 2]
+
+
+def test_pca_graph_cosines_are_the_full_width_8bit_codes_dot_the_query() -> None:
+    vectors = _clustered(500, 64, seed=5)
+    index = _pca_index(vectors)
+    refine = faiss.downcast_index(index.index.refine_index)
+    assert isinstance(refine, faiss.IndexScalarQuantizer) and refine.code_size == 64
+    codes, _, _ = index._sq8_view() or (None, None, None)
+    assert codes is not None and codes.shape == (500, 64)
+    rows = np.random.default_rng(6).integers(0, 500, size=120)
+    query = vectors[7]
+    decoded = refine.reconstruct_batch(rows) @ query
+    np.testing.assert_allclose(index.cosines(rows, query), decoded, atol=1e-5)
+    np.testing.assert_allclose(index.vectors(rows), refine.reconstruct_batch(rows))
+    np.testing.assert_allclose(decoded, vectors[rows] @ query, atol=0.02)  # 8-bit precision
+
+
+def test_pca_graph_survives_save_and_load(tmp_path: Path) -> None:
+    vectors = _clustered(700, 64, seed=7)
+    queries = _clustered(20, 64, seed=8)
+    index = _pca_index(vectors)
+    index.add(_clustered(10, 64, seed=9))
+    index.save(tmp_path / "pca.faiss")
+    loaded = VectorIndex(64, flat_max=100, pca_dim=16, pca_min=200)
+    loaded.load(tmp_path / "pca.faiss")
+    assert loaded.kind == "pca-hnsw-sq8" and len(loaded) == 710
+    assert loaded.index.k_factor == semantic.PCA_K_FACTOR
+    assert semantic._graph_of(loaded.index).hnsw.efSearch == semantic.PCA_EF_SEARCH
+    for k in (1, 10, 50):
+        rows, sims = index.search(queries, k)
+        rows2, sims2 = loaded.search(queries, k)
+        assert rows.tolist() == rows2.tolist()
+        np.testing.assert_array_equal(sims, sims2)
+    rows = np.arange(0, 710, 7)
+    np.testing.assert_array_equal(loaded.cosines(rows, queries[0]), index.cosines(rows, queries[0]))
+
+
+def test_small_libraries_above_flat_max_keep_the_plain_graph() -> None:
+    """Too few texts to train a projection (or no narrower width): HNSW-SQ8 as before."""
+    vectors = _clustered(300, 32, seed=10)
+    assert _pca_index(vectors[:150]).kind == "hnsw-sq8"  # below pca_min
+    wide = VectorIndex(32, flat_max=100, pca_dim=32, pca_min=200)
+    wide.build(vectors)
+    assert wide.kind == "hnsw-sq8"
+    capped = VectorIndex(32, flat_max=100, pca_dim=16, pca_min=200, pca_max=250)
+    capped.build(vectors)
+    assert capped.kind == "hnsw-sq8"
+
+
+def test_hnsw_sq8_files_of_earlier_versions_still_load_and_search(tmp_path: Path) -> None:
+    vectors = _clustered(400, 32, seed=11)
+    old = faiss.IndexHNSWSQ(32, faiss.ScalarQuantizer.QT_8bit, 32, faiss.METRIC_INNER_PRODUCT)
+    old.hnsw.efConstruction = semantic.HNSW_EF_CONSTRUCTION
+    old.train(vectors)
+    old.add(vectors)
+    faiss.write_index(old, str(tmp_path / "old.faiss"))
+    loaded = VectorIndex(32, flat_max=100, pca_dim=16, pca_min=200)
+    loaded.load(tmp_path / "old.faiss")
+    assert loaded.kind == "hnsw-sq8" and loaded.index.hnsw.efSearch == semantic.HNSW_EF_SEARCH
+    assert loaded.search(vectors[:5], 1)[0][:, 0].tolist() == list(range(5))
+    rows = np.arange(0, 400, 9)
+    expected = loaded.vectors(rows) @ vectors[0]
+    np.testing.assert_allclose(loaded.cosines(rows, vectors[0]), expected, atol=1e-5)
+    assert loaded.add(vectors[:3]) == 400 and len(loaded) == 403
+
+
+def test_flat_and_ivf_sq8_files_of_earlier_versions_still_load(tmp_path: Path) -> None:
+    vectors = _clustered(400, 32, seed=12)
+    flat = faiss.IndexFlatIP(32)
+    flat.add(vectors)
+    ivf = faiss.index_factory(32, "IVF8,SQ8", faiss.METRIC_INNER_PRODUCT)
+    ivf.train(vectors)
+    ivf.add(vectors)
+    for name, old, kind in (("flat", flat, "flat"), ("ivf", ivf, "ivf-sq8")):
+        faiss.write_index(old, str(tmp_path / f"{name}.faiss"))
+        loaded = VectorIndex(32, flat_max=100, pca_dim=16, pca_min=200, nprobe=8)
+        loaded.load(tmp_path / f"{name}.faiss")
+        assert loaded.kind == kind and len(loaded) == 400
+        assert loaded.search(vectors[:5], 1)[0][:, 0].tolist() == list(range(5))
+        rows = np.arange(0, 400, 9)
+        np.testing.assert_allclose(
+            loaded.cosines(rows, vectors[0]), vectors[rows] @ vectors[0], atol=0.02
+        )
+        assert loaded.add(vectors[:2]) == 400 and len(loaded) == 402
