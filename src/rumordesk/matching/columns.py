@@ -47,6 +47,19 @@ class StringColumn:
         start = self._ends[row - 1] if row else 0
         return self._data[start : self._ends[row]].decode("utf-8", "surrogatepass")
 
+    def take(self, rows: list[int]) -> list[str | None]:
+        """The values of several rows (what ``[column[r] for r in rows]`` gives, without a
+        method call per row: results read ten claim ids a post)."""
+        data, ends, none = self._data, self._ends, self._none
+        out: list[str | None] = []
+        for row in rows:
+            if none[row]:
+                out.append(None)
+            else:
+                start = ends[row - 1] if row else 0
+                out.append(data[start : ends[row]].decode("utf-8", "surrogatepass"))
+        return out
+
     @property
     def nbytes(self) -> int:
         """Bytes held (buffer, offsets and flags)."""

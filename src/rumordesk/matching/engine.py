@@ -351,17 +351,20 @@ class Matcher:
                 continue
             # calibration is a step function: ties are broken by the uncalibrated score
             order = np.lexsort((-cand_raw, -cand_scores))[:top_k].tolist()
+            rows = [cand.rows[i] for i in order]
             out.append(
                 [
                     MatchResult(
-                        lib.claim_id(r),
-                        lib.external_ids[r],
+                        claim_id or "",  # every claim row has an id
+                        external_id,
                         score,
                         decide(score, confirmed=lib.confirmed[r], claim_chars=lib.claim_chars[r]),
                         layers,
                     )
-                    for r, score, layers in zip(
-                        [cand.rows[i] for i in order],
+                    for r, claim_id, external_id, score, layers in zip(
+                        rows,
+                        lib.claim_ids.take(rows),
+                        lib.external_ids.take(rows),
                         cand_scores[order].tolist(),
                         cand.evidence_for(order),
                         strict=True,

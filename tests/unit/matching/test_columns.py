@@ -14,6 +14,8 @@ def test_string_column_keeps_text_and_none_in_order() -> None:
         column.append(value)
     assert len(column) == len(values)
     assert [column[i] for i in range(len(values))] == values
+    assert column.take([4, 0, 1, 3, 0, 2]) == [values[i] for i in (4, 0, 1, 3, 0, 2)]
+    assert column.take([]) == []
     assert column.nbytes > 0
 
 

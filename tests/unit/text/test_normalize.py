@@ -206,3 +206,23 @@ def test_whitespace_collapse_equals_the_regex(text: str) -> None:
     from rumordesk.text.normalize import collapse_whitespace
 
     assert collapse_whitespace(text) == re.sub(r"\s+", " ", text)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    st.text(alphabet=st.sampled_from(EVASION_ALPHABET + "abc 9.0,:'\u2019\n\t-_"), max_size=40)
+    | st.text(max_size=40)
+)
+def test_padding_removal_equals_deciding_every_run(text: str) -> None:
+    from rumordesk.text.normalize import (
+        _NUMBER_SEPARATOR,
+        _PADDING,
+        _number_separator,
+        padding_replacement,
+        remove_padding,
+    )
+
+    every_run = _PADDING.sub(lambda m: padding_replacement(m.string, *m.span()), text)
+    if "." in every_run or "," in every_run or ":" in every_run:
+        every_run = _NUMBER_SEPARATOR.sub(_number_separator, every_run)
+    assert remove_padding(text) == every_run
