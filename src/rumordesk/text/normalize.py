@@ -80,6 +80,8 @@ _HAN_CHAR = re.compile(f"[{HAN}]")
 _JOINED_SPACE = re.compile(f"(?<=[{JOINED}]) | (?=[{JOINED}])")
 _LETTER = "a-z\u00df-\u024f\u0370-\u03ff\u0400-\u04ff"
 _SPACED_LETTERS = re.compile(f"(?<!\\S)[{_LETTER}](?: [{_LETTER}]){{2,}}(?!\\S)")
+# in every run _SPACED_LETTERS finds ("x y z"): a cheap test before the full pattern
+_SPACED_HINT = re.compile(f" [{_LETTER}] [{_LETTER}]")
 _LEET_CHARS = "013457@$"
 _LEET_WORD = re.compile(
     rf"(?<![a-z0-9@$])[a-z{_LEET_CHARS}]*[a-z][{_LEET_CHARS}]+[a-z][a-z{_LEET_CHARS}]*"
@@ -280,7 +282,8 @@ def join_spaced(text: str) -> str:
     letters."""
     if "  " in text or not text.isprintable():  # else the only whitespace is single spaces
         text = collapse_whitespace(text)
-    text = _SPACED_LETTERS.sub(_join_letters, text)
+    if _SPACED_HINT.search(text):
+        text = _SPACED_LETTERS.sub(_join_letters, text)
     if text.isascii():
         return text  # no CJK character to take spaces away from
     # Chinese puts no spaces between words, and those next to Latin or digits are typography
@@ -368,7 +371,7 @@ def collapse(text: str) -> str:
         text = _REPEAT.sub(r"\1", text)
     # collapsing ("a b ccc" → "a b c") and undo_leet ("x y a@1") can leave single letters;
     # joining them can make a new run of repeats ("s o o o" → "sooo")
-    joined = _SPACED_LETTERS.sub(_join_letters, text)
+    joined = _SPACED_LETTERS.sub(_join_letters, text) if _SPACED_HINT.search(text) else text
     if joined != text:
         text = _REPEAT.sub(r"\1", joined)
     return text.strip()

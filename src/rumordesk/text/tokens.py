@@ -17,6 +17,7 @@ __all__ = ["STOP_WORDS", "char_shingles", "pinyin_key", "stem", "tokenize"]
 _CJK_RUN = re.compile(f"([{CJK_TOKENS}]+)")
 # after normalisation the only punctuation left is a separator inside a number ("9.0", "8:30")
 _WORD = re.compile(r"[^\W_]+(?:[.,:][^\W_]+)*")
+_NOT_PLAIN = re.compile(r"[^a-z0-9 ]")
 STOP_WORDS = frozenset(
     """a about after all also am an and any are as at be because been before being but by can
     could did do does doing during each for from had has have having he her here hers him his
@@ -62,6 +63,15 @@ def stem(word: str) -> str:
     return word
 
 
+def _words(part: str) -> list[str]:
+    """``_WORD``'s words; a part of only ASCII letters, digits and spaces (most normalised
+    English text) splits into the same words at a fifth of the cost."""
+    if not _NOT_PLAIN.search(part):
+        return part.split()
+    words: list[str] = _WORD.findall(part)
+    return words
+
+
 def tokenize(text: str) -> list[str]:
     """BM25 tokens: stemmed words without stop words; CJK runs as unigrams plus bigrams."""
     tokens: list[str] = []
@@ -71,7 +81,7 @@ def tokenize(text: str) -> list[str]:
             tokens.extend(part)
             tokens.extend(part[j : j + 2] for j in range(len(part) - 1))
         else:
-            tokens.extend(stem(w) for w in _WORD.findall(part) if w not in STOP_WORDS)
+            tokens += [stem(w) for w in _words(part) if w not in STOP_WORDS]
     return tokens
 
 

@@ -226,3 +226,12 @@ def test_padding_removal_equals_deciding_every_run(text: str) -> None:
     if "." in every_run or "," in every_run or ":" in every_run:
         every_run = _NUMBER_SEPARATOR.sub(_number_separator, every_run)
     assert remove_padding(text) == every_run
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab яß \n\t."), max_size=30))
+def test_the_spaced_letters_hint_is_in_every_run_the_full_pattern_joins(text: str) -> None:
+    from rumordesk.text.normalize import _SPACED_HINT, _SPACED_LETTERS
+
+    if _SPACED_LETTERS.search(text):
+        assert _SPACED_HINT.search(text)

@@ -62,3 +62,11 @@ def test_char_shingles_ignore_spaces_and_padding() -> None:
 def test_char_shingles_reject_a_size_below_one() -> None:
     with pytest.raises(ValueError, match="at least 1"):
         char_shingles("地震", k=0)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab19 .,:_é中"), max_size=30))
+def test_words_split_fast_equals_the_word_pattern(text: str) -> None:
+    from rumordesk.text.tokens import _WORD, _words
+
+    assert _words(text) == _WORD.findall(text)
