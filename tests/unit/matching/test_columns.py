@@ -45,3 +45,16 @@ def test_row_lookup_adds_replaces_removes_and_survives_compaction() -> None:
         lookup["claim-14"]
     put("claim-7")  # back after removal
     assert lookup["claim-7"] == len(ids) - 1
+
+
+def test_aligned_arrays_start_a_cache_line_and_hold_what_is_written() -> None:
+    import numpy as np
+
+    from rumordesk.matching.columns import CACHE_LINE, aligned_empty
+
+    for rows in (1, 7, 1000, 70_000):
+        sig = aligned_empty((rows, 64), np.uint16)
+        assert sig.shape == (rows, 64) and sig.dtype == np.uint16
+        assert sig.ctypes.data % CACHE_LINE == 0
+        sig[:] = np.arange(rows * 64, dtype=np.uint16).reshape(rows, 64)
+        assert int(sig[-1, -1]) == (rows * 64 - 1) % 65536

@@ -123,6 +123,9 @@ def test_small_libraries_above_flat_max_keep_the_plain_graph() -> None:
     capped = VectorIndex(32, flat_max=100, pca_dim=16, pca_min=200, pca_max=250)
     capped.build(vectors)
     assert capped.kind == "hnsw-sq8"
+    few = VectorIndex(32, flat_max=10, pca_dim=24, pca_min=2)  # fewer samples than the width
+    few.build(vectors[:20])
+    assert few.kind == "hnsw-sq8"
 
 
 def test_hnsw_sq8_files_of_earlier_versions_still_load_and_search(tmp_path: Path) -> None:
