@@ -40,12 +40,18 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--splits", nargs="+", default=["dev", "devtest"])
     parser.add_argument("--model", type=Path, help="re-ranker file (default: the shipped one)")
+    parser.add_argument("--bm25-k", type=int, help="BM25 candidates a post (default: the engine's)")
+    parser.add_argument(
+        "--semantic-k", type=int, help="nearest texts a post (default: the engine's)"
+    )
     args = parser.parse_args()
     encoder = CachedEncoder(UseEncoder(), OUT / "clef-embeddings.npz")
     matcher = Matcher(
         thresholds=Thresholds(match=0.8, review=0.5),
         encoder=encoder,
         reranker=Reranker.load(args.model) if args.model else None,
+        **({"bm25_k": args.bm25_k} if args.bm25_k else {}),
+        **({"semantic_k": args.semantic_k} if args.semantic_k else {}),
     )
     start = time.perf_counter()
     matcher.build(records_from_claims_jsonl(CLEF / "claims.jsonl.gz"), progress=True)

@@ -117,7 +117,12 @@ class BM25Index:
         self._df = Counter()
         if rows:
             main = bm25s.BM25(k1=K1, b=B)
-            main.index([self._docs[i] for i in rows], show_progress=False)
+            # token ids in order of first use: bm25s numbers a *set* of tokens, whose order
+            # changes with the process's hash seed, and the order of summing a query's terms
+            # then moved the last bit of a score, and the ranking of ties, between replicas
+            vocab: dict[str, int] = {}
+            ids = [[vocab.setdefault(t, len(vocab)) for t in self._docs[i]] for i in rows]
+            main.index((ids, vocab), show_progress=False)
             self._main = main
             for i in rows:
                 self._df.update(set(self._docs[i]))

@@ -247,3 +247,17 @@ def test_pdq_matches_a_resized_copy_and_not_another_image(tmp_path: Path) -> Non
     assert [owner for owner, _, _ in hits] == [7]
     assert hits[0][1] <= 31
     assert index.search(pdq_hash(str(tmp_path / "other.png"))[0]) == []
+
+
+def test_bm25_token_ids_follow_first_use_whatever_the_hash_seed() -> None:
+    """The same library gets the same token ids in every process (bm25s numbers a set, whose
+    order follows the hash seed), so replicas sum a query's terms in one order."""
+    docs = [["vaccin", "chip", "5g"], ["flood", "dam", "5g"], [], ["chip", "moon"]]
+    index = BM25Index()
+    index.build(docs)
+    main = index._main
+    assert main is not None
+    first_use = {"vaccin": 0, "chip": 1, "5g": 2, "flood": 3, "dam": 4, "moon": 5}
+    assert {t: main.vocab_dict[t] for t in first_use} == first_use
+    rows, scores = index.search(["chip", "5g"], k=3)
+    assert rows.tolist()[:1] == [0] and scores[0] > scores[-1] > 0
