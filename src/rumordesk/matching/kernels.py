@@ -240,15 +240,6 @@ def lsh_verify(hits, signatures, signature, min_jaccard, many):  # type: ignore[
 
 
 @_jit
-def signature_agreement(signatures, rows, signature):  # type: ignore[no-untyped-def]
-    """Per row, the number of signature positions equal to ``signature``'s."""
-    out = np.empty(rows.size, dtype=np.int64)
-    for i in range(rows.size):
-        out[i] = _agreement(signatures, rows[i], signature)
-    return out
-
-
-@_jit
 def _kth_largest(values, kth):  # type: ignore[no-untyped-def]
     """The value of rank ``kth`` (0 = largest) of ``values`` (quickselect on a copy)."""
     a = values.copy()
@@ -613,12 +604,23 @@ def anchor_candidates(  # type: ignore[no-untyped-def]
 
 @_jit
 def _best_estimate(signatures, sizes, text_row, qsig, qsize):  # type: ignore[no-untyped-def]
-    """MinHash Jaccard estimate of one stored text against the query, and the containment of
-    the text in the query derived from it (as ``minhash.containment``, in float32)."""
+    """MinHash Jaccard estimate of one stored text against the query (the share of equal
+    signature positions), and the containment of the text in the query derived from it: the
+    intersection is J(|A| + |B|) / (1 + J), over the text's size, clipped to [0, 1]."""
     jac = np.float32(_agreement(signatures, text_row, qsig) / qsig.size)
     size = np.float32(sizes[text_row])
     inter = jac * (size + np.float32(qsize)) / (np.float32(1.0) + jac)
     cont = min(max(inter / max(size, np.float32(1.0)), np.float32(0.0)), np.float32(1.0))
+    return jac, cont
+
+
+@_jit
+def minhash_estimates(signatures, sizes, rows, qsig, qsize):  # type: ignore[no-untyped-def]
+    """``_best_estimate`` for each of ``rows``: Jaccard and containment arrays (float32)."""
+    jac = np.empty(rows.size, dtype=np.float32)
+    cont = np.empty(rows.size, dtype=np.float32)
+    for i in range(rows.size):
+        jac[i], cont[i] = _best_estimate(signatures, sizes, rows[i], qsig, qsize)
     return jac, cont
 
 

@@ -174,15 +174,5 @@ class MinHashIndex:
         if rows.size == 0 or size == 0:
             z = np.zeros(rows.size, dtype=np.float32)
             return z, z.copy()
-        equal = kernels.signature_agreement(self.signatures, rows, signature)
-        jac = (equal / self.num_perm).astype(np.float32)  # = the share of equal positions
-        return jac, containment(jac, np.take(self.sizes, rows).astype(np.float32), float(size))
-
-
-def containment(
-    jac: npt.NDArray[np.float32], claim_sizes: npt.NDArray[np.float32], query_size: float
-) -> npt.NDArray[np.float32]:
-    """|claim ∩ query| / |claim| from Jaccard: the intersection is J(|A|+|B|)/(1+J)."""
-    inter = jac * (claim_sizes + query_size) / (1.0 + jac)
-    out: npt.NDArray[np.float32] = np.clip(inter / np.maximum(claim_sizes, 1.0), 0.0, 1.0)
-    return out.astype(np.float32)
+        jac, cont = kernels.minhash_estimates(self.signatures, self.sizes, rows, signature, size)
+        return jac, cont
