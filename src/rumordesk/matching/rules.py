@@ -126,15 +126,16 @@ class ExactIndex:
         if self.buckets.delta_size:
             keys, at = _window_keys(codes, lengths)
             live = self.buckets.contains(keys)
-            extra = [
-                (row, start)
-                for key, start in zip(keys[live].tolist(), at[live].tolist(), strict=True)
-                for row in self.buckets.lookup(np.asarray([key], dtype=np.uint64)).tolist()
-            ]
-            if extra:
-                pairs = sorted(set(zip(rows.tolist(), starts.tolist(), strict=True)) | set(extra))
-                rows = np.asarray([r for r, _ in pairs], dtype=np.int64)
-                starts = np.asarray([s for _, s in pairs], dtype=np.int64)
+            live_keys, live_starts = keys[live], at[live]
+            more_rows, more_starts = [rows], [starts]
+            for i in range(live_keys.size):
+                hit = self.buckets.lookup(live_keys[i : i + 1]).astype(np.int64)
+                more_rows.append(hit)
+                more_starts.append(np.full(hit.size, live_starts[i], dtype=np.int64))
+            rows, starts = np.concatenate(more_rows), np.concatenate(more_starts)
+            # main-index windows come back here too: one (row, start) each, ordered
+            _, first = np.unique(rows * (n + 1) + starts, return_index=True)
+            rows, starts = rows[first], starts[first]
         if not rows.size:
             return []
         rows, starts, ends = kernels.verify_spans(
