@@ -96,6 +96,7 @@ class Matcher:
         self._cache: OrderedDict[tuple[str, int], list[MatchResult]] = OrderedDict()
         self._cache_lock = threading.Lock()  # the cache is shared by matching threads
         self._rw = ReadWriteLock()  # matches share the index; a live change has it alone
+        self._save_lock = threading.Lock()  # two saves would write the same files
         self.cache_hits = 0
         self._epoch = uuid.uuid4().hex[:12]
         self._mutations = 0
@@ -380,15 +381,24 @@ class Matcher:
         ``load`` replays the same steps, so the loaded index answers exactly like this one (an
         HNSW-SQ8 graph is written as it is and read back, not rebuilt). When
         the change log has grown past a tenth of the library it is folded into a fresh build
-        first, which keeps files and load time bounded. Live changes wait while it writes.
+        first (with the index held alone), which keeps files and load time bounded. The files
+        are written with the index shared: matches go on, live changes wait, and one save runs
+        at a time.
         """
-        with self._rw.write():
-            self._save(Path(directory))
+        with self._save_lock:
+            if self._log_is_long():
+                with self._rw.write():
+                    if self._log_is_long():  # asked again: a change may have come in between
+                        live = self._live_records()
+                        self.build(live, vectors=self._live_vectors(live))
+            with self._rw.read():
+                self._write_files(Path(directory))
 
-    def _save(self, directory: Path) -> None:
-        if len(self._ops) > max(1000, self._base_count // 10):
-            live = self._live_records()
-            self.build(live, vectors=self._live_vectors(live))
+    def _log_is_long(self) -> bool:
+        """Whether the live changes since the last build are worth folding into a new one."""
+        return len(self._ops) > max(1000, self._base_count // 10)
+
+    def _write_files(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         lib = self.library
         # An exact index is stored as its vectors; a graph index as itself, so that loading a

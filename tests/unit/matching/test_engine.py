@@ -318,3 +318,34 @@ def test_matching_while_claims_are_added_in_another_thread() -> None:
             t.join()
     assert not errors, errors[:1]
     assert len(m) == 1500
+
+
+def test_saving_does_not_wait_for_matches_in_flight_and_blocks_no_match(tmp_path: Path) -> None:
+    """A save shares the index with matching: with a match holding the index (another
+    thread, mid-batch), the save still completes, and the saved index loads and answers."""
+    import threading
+
+    m = Matcher(thresholds=Thresholds(0.8, 0.5), semantic=False, cache_size=0)
+    m.build([IndexRecord("c1", "X-1", ["the dam upstream has burst and the city will flood"])])
+    m.upsert(IndexRecord("c2", None, ["eating garlic cures the new virus overnight"]))
+    in_match, release = threading.Event(), threading.Event()
+
+    def long_match() -> None:
+        with m._rw.read():  # what match_many holds while it scores a chunk
+            in_match.set()
+            release.wait(30)
+
+    reader = threading.Thread(target=long_match)
+    reader.start()
+    try:
+        assert in_match.wait(10)
+        saver = threading.Thread(target=m.save, args=(tmp_path / "index",))
+        saver.start()
+        saver.join(30)
+        assert not saver.is_alive(), "save waited for the match in flight"
+    finally:
+        release.set()
+        reader.join()
+    loaded = Matcher.load(tmp_path / "index", Thresholds(0.8, 0.5))
+    assert loaded.match("garlic cures the new virus overnight")[0].claim_id == "c2"
+    assert loaded.match("the dam upstream has burst, the city will flood")[0].external_id == "X-1"
