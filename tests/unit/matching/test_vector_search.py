@@ -163,3 +163,14 @@ def test_flat_and_ivf_sq8_files_of_earlier_versions_still_load(tmp_path: Path) -
             loaded.cosines(rows, vectors[0]), vectors[rows] @ vectors[0], atol=0.02
         )
         assert loaded.add(vectors[:2]) == 400 and len(loaded) == 402
+
+
+def test_pca_graph_search_effort_follows_the_measured_size_bands() -> None:
+    """efSearch 192 up to PCA_LARGE texts, 224 above, 256 once grown live past pca_max."""
+    index = _pca_index(_clustered(300, 32, seed=12))
+    assert index.kind == "pca-hnsw-sq8"
+    assert index._ef_for(1_000) == semantic.PCA_EF_SEARCH == 192
+    assert index._ef_for(semantic.PCA_LARGE) == semantic.PCA_EF_SEARCH
+    assert index._ef_for(semantic.PCA_LARGE + 1) == semantic.PCA_EF_SEARCH_LARGE == 224
+    assert index.pca_max is not None
+    assert index._ef_for(index.pca_max + 1) == semantic.PCA_EF_SEARCH_GROWN == 256
