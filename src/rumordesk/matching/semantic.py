@@ -363,13 +363,13 @@ class VectorIndex:
         """The 8-bit codes of the full vectors (over faiss's own memory: an HNSW index's
         storage, a PCA graph's re-rank codes), per-dimension minimum and step; None for other
         indexes. Cached until the index grows or is replaced (an addition may move the codes)."""
-        storage: Any = self._full_codes()
-        if not isinstance(storage, faiss.IndexScalarQuantizer):
-            return None
         n = len(self)
         cached = self._sq8
         if cached is not None and cached[0] is self.index and cached[1] == n:
-            return cached[2]
+            return cached[2]  # before any faiss call: finding the codes costs a post ~0.1 ms
+        storage: Any = self._full_codes()
+        if not isinstance(storage, faiss.IndexScalarQuantizer):
+            return None
         sq = storage.sq
         if sq.qtype != faiss.ScalarQuantizer.QT_8bit or storage.code_size != self.dim:
             return None
