@@ -142,10 +142,9 @@ def pca_graph(
     inner products the dropped part is then the low-variance residual only, where a centred
     projection would also weigh each vector by its product with the mean.
     """
-    n, dim = vectors.shape
+    dim = vectors.shape[1]
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-    rng = np.random.default_rng(seed)
-    sample = vectors[rng.choice(n, size=min(n, 50_000), replace=False)]
+    sample = _training_sample(vectors, seed)
     pca = faiss.PCAMatrix(dim, pca_dim)
     pca.train(sample)
     if not centered:
@@ -168,6 +167,14 @@ def pca_graph(
     index.k_factor = float(k_factor)
     index.add(vectors)
     return index
+
+
+def _training_sample(vectors: F32, seed: int) -> F32:
+    """Up to 50k of ``vectors``, drawn without replacement, to train quantisers and projections."""
+    n = vectors.shape[0]
+    rng = np.random.default_rng(seed)
+    sample: F32 = vectors[rng.choice(n, size=min(n, 50_000), replace=False)]
+    return sample
 
 
 def _graph_of(index: Any) -> Any:
@@ -237,11 +244,11 @@ class VectorIndex:
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         if n <= self.flat_max:
             self.index = faiss.IndexFlatIP(self.dim)
-        elif self._pca_for(n):
-            self.index = pca_graph(vectors, pca_dim=self.pca_dim, seed=seed)
-            graph = _graph_of(self.index)
-            graph.hnsw.efSearch = self._ef_for(n)
+            if n:
+                self.index.add(vectors)
             return
+        if self._pca_for(n):
+            self.index = pca_graph(vectors, pca_dim=self.pca_dim, seed=seed)  # added, too
         else:
             self.index = faiss.IndexHNSWSQ(
                 self.dim,
@@ -249,13 +256,10 @@ class VectorIndex:
                 HNSW_M,
                 faiss.METRIC_INNER_PRODUCT,
             )
-            rng = np.random.default_rng(seed)
-            self.index.train(vectors[rng.choice(n, size=min(n, 50_000), replace=False)])
-        if isinstance(self.index, faiss.IndexHNSW):
+            self.index.train(_training_sample(vectors, seed))
             self.index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
-            self.index.hnsw.efSearch = self._ef_for(n)
-        if n:
             self.index.add(vectors)
+        _graph_of(self.index).hnsw.efSearch = self._ef_for(n)
 
     def _ef_for(self, n: int) -> int:
         """efSearch for ``n`` vectors: the kind's measured value (or the configured one),
