@@ -73,7 +73,7 @@ _ATTRIBUTION = re.compile(
 )
 _EMOTICON = re.compile(r"\[(?:[\u4e00-\u9fff]{2,4}|[a-z]{2,8})\]")
 _PADDING = re.compile(r"(?:[^\w\s]|_)+")
-_PADDING_SPLIT = re.compile(r"((?:[^\w\s]|_)+)")
+_PADDING_SPLIT = re.compile(f"({_PADDING.pattern})")  # the runs kept between the texts
 _NUMBER_SEPARATOR = re.compile(r"[.,:]")
 _JOINED_CHAR = re.compile(f"[{JOINED}]")
 _HAN_CHAR = re.compile(f"[{HAN}]")
