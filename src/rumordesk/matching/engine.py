@@ -405,11 +405,11 @@ class Matcher:
         # An exact index is stored as its vectors; a graph index as itself, so that loading a
         # million texts does not rebuild the graph (minutes); only the current form is kept.
         graph = lib.vectors.kind != "flat"
-        stale = directory / ("vectors.npy" if graph else "vectors.faiss")
-        stale.unlink(missing_ok=True)
         if graph:
+            (directory / "vectors.npy").unlink(missing_ok=True)
             lib.vectors.save(directory / "vectors.faiss")
         else:
+            VectorIndex.discard(directory / "vectors.faiss")
             np.save(
                 directory / "vectors.npy",
                 lib.vectors.vectors(np.arange(len(lib.vectors), dtype=np.int64)),

@@ -25,8 +25,12 @@ Embeddings are L2-normalised, so inner product = cosine. The index type follows 
   better-connected graph reaches the same recall with a far smaller efSearch, for ~2.5-3x the
   build time) and searched with efSearch 128 (0.987-0.988 at 120k) or
   ``HNSW_EF_SEARCH_LARGE`` = 224 above ``HNSW_LARGE`` texts (0.985 at a million).
-Indexes saved by earlier versions (flat, HNSW-SQ8, IVF-SQ8) still load. Removed texts stay in
-the index and are filtered by the caller's tombstone mask.
+A graph's entries (codes, links, re-rank codes) are stored by k-means cell once it is built
+(``cluster_layout``): the search then reads memory close to what it read before, ~8 % faster at
+128k texts with identical results; the index maps positions back to rows and saves the layout
+beside the faiss file. Indexes saved by earlier versions (flat, HNSW-SQ8, IVF-SQ8, graphs
+without a layout) still load. Removed texts stay in the index and are filtered by the caller's
+tombstone mask.
 """
 
 from __future__ import annotations
@@ -41,8 +45,10 @@ import numpy as np
 import numpy.typing as npt
 
 from rumordesk.matching import kernels
+from rumordesk.matching.columns import GrowableArray
 
 F32 = npt.NDArray[np.float32]
+I64 = npt.NDArray[np.int64]
 FLAT_MAX = 15_000
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 200
@@ -62,6 +68,9 @@ PCA_MAX: int | None = 250_000  # more texts are built as plain HNSW-SQ8 (None: n
 QTYPES = {"sq8": "QT_8bit", "sq6": "QT_6bit", "sq4": "QT_4bit"}
 LEGACY_EF_SEARCH, LEGACY_EF_SEARCH_LARGE = 224, 384  # for graphs built with efConstruction 80
 NUMPY_BATCH_MIN = 8  # batches at least this big search a flat index with BLAS
+LAYOUT_CELL = 256  # vectors per k-means cell when a graph's codes are laid out by cell
+LAYOUT_MAX_CELLS = 1024  # more cells cost k-means time for no measured gain
+ORDER_SUFFIX = ".order.npy"  # beside a saved graph index: its position -> row layout
 
 
 class Encoder(Protocol):
@@ -177,6 +186,26 @@ def _training_sample(vectors: F32, seed: int) -> F32:
     return sample
 
 
+def cluster_layout(vectors: F32, seed: int = 1) -> npt.NDArray[np.int64]:
+    """A permutation of the rows that puts vectors of one k-means cell side by side.
+
+    A graph search visits a neighbourhood of the query; with its codes and links stored cell
+    by cell, the nodes it visits lie close together in memory, so more of its reads hit lines
+    and pages already fetched (HNSW search ~8 % faster at 128k texts, identical results). The
+    cells (``LAYOUT_CELL`` vectors each, at most ``LAYOUT_MAX_CELLS``) are trained on the
+    quantisers' sample with spherical k-means.
+    """
+    n = vectors.shape[0]
+    cells = max(1, min(n // LAYOUT_CELL, LAYOUT_MAX_CELLS))
+    if cells == 1:
+        return np.arange(n, dtype=np.int64)
+    kmeans = faiss.Kmeans(vectors.shape[1], cells, niter=10, seed=seed, spherical=True)
+    kmeans.train(_training_sample(vectors, seed))
+    _, cell = kmeans.index.search(vectors, 1)
+    order: npt.NDArray[np.int64] = np.argsort(cell[:, 0], kind="stable").astype(np.int64)
+    return order
+
+
 def _graph_of(index: Any) -> Any:
     """The HNSW index searched first: ``index`` itself, or the one inside a PCA + re-rank
     index; None for exact and IVF indexes."""
@@ -213,6 +242,10 @@ class VectorIndex:
         self.pca_dim, self.pca_min, self.pca_max = pca_dim, pca_min, pca_max
         self.index: Any = faiss.IndexFlatIP(dim)
         self._sq8: tuple[Any, int, tuple[npt.NDArray[np.uint8], F32, F32]] | None = None
+        # a graph's entries are stored by k-means cell (``cluster_layout``): the row of each
+        # position and the position of each row; None while positions are rows
+        self._row_at: GrowableArray | None = None
+        self._position: GrowableArray | None = None
 
     def __len__(self) -> int:
         return int(self.index.ntotal)
@@ -242,6 +275,7 @@ class VectorIndex:
         """Index these vectors (row = position), choosing the index type by count."""
         n = vectors.shape[0]
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        self._set_layout(None)
         if n <= self.flat_max:
             self.index = faiss.IndexFlatIP(self.dim)
             if n:
@@ -259,7 +293,42 @@ class VectorIndex:
             self.index.train(_training_sample(vectors, seed))
             self.index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
             self.index.add(vectors)
+        # built in the given order (insertion order shapes the graph), then laid out by cell
+        self._lay_out(cluster_layout(vectors, seed))
         _graph_of(self.index).hnsw.efSearch = self._ef_for(n)
+
+    def _lay_out(self, order: I64) -> None:
+        """Move the graph's entries (codes, links; a PCA graph's re-rank codes too) so that
+        position i holds row ``order[i]``."""
+        _graph_of(self.index).permute_entries(order)
+        if isinstance(self.index, faiss.IndexRefine):
+            faiss.downcast_index(self.index.refine_index).permute_entries(order)
+        self._set_layout(order)
+
+    def _set_layout(self, order: I64 | None) -> None:
+        """Record which row each position holds (None: position = row)."""
+        if order is None:
+            self._row_at = self._position = None
+            return
+        position = np.empty_like(order)
+        position[order] = np.arange(order.size, dtype=np.int64)
+        self._row_at, self._position = GrowableArray(np.int64), GrowableArray(np.int64)
+        self._row_at.extend(order)
+        self._position.extend(position)
+
+    def _rows(self, found: I64) -> I64:
+        """Rows of the positions a search returned (-1 stays -1)."""
+        if self._row_at is None:
+            return found
+        rows: I64 = np.where(found >= 0, self._row_at.view[np.maximum(found, 0)], -1)
+        return rows
+
+    def _positions(self, rows: I64) -> I64:
+        """Where the entries of ``rows`` are stored."""
+        if self._position is None:
+            return rows
+        positions: I64 = self._position.view[rows]
+        return positions
 
     def _ef_for(self, n: int) -> int:
         """efSearch for ``n`` vectors: the kind's measured value (or the configured one),
@@ -284,6 +353,10 @@ class VectorIndex:
         if self.kind == "ivf-sq8":
             self.index.set_direct_map_type(faiss.DirectMap.Hashtable)  # type: ignore[attr-defined]
         self.index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+        if self._row_at is not None and self._position is not None:  # appended in place
+            added = np.arange(first, len(self), dtype=np.int64)
+            self._row_at.extend(added)
+            self._position.extend(added)
         graph = _graph_of(self.index)
         if graph is not None:
             graph.hnsw.efSearch = self._ef_for(len(self))
@@ -308,10 +381,10 @@ class VectorIndex:
                 transformed.index_params = hnsw
                 params: Any = faiss.IndexRefineSearchParameters()
                 params.k_factor, params.base_index_params = self.index.k_factor, transformed
-                sims, rows = self.index.search(queries, k, params=params)
-                return rows, sims
-        sims, rows = self.index.search(queries, k)
-        return rows, sims
+                sims, found = self.index.search(queries, k, params=params)
+                return self._rows(found), sims
+        sims, found = self.index.search(queries, k)
+        return self._rows(found), sims
 
     def _flat_storage(self) -> F32:
         """The flat index's vectors as an (n, dim) array over its own memory (no copy)."""
@@ -349,7 +422,7 @@ class VectorIndex:
             codes, vmin, step = sq8
             weights = (query * step).astype(np.float32)
             offset = np.float32(query @ (vmin + np.float32(0.5) * step))
-            out = kernels.sq8_dot(codes, rows, weights, offset)
+            out = kernels.sq8_dot(codes, self._positions(rows), weights, offset)
             return out
         decoded: F32 = (self.vectors(rows) @ query).astype(np.float32)
         return decoded
@@ -389,16 +462,40 @@ class VectorIndex:
         if rows.size == 0:
             return np.empty((0, self.dim), dtype=np.float32)
         source = self._full_codes() if self.kind == "pca-hnsw-sq8" else self.index
-        out: F32 = source.reconstruct_batch(rows.astype(np.int64))
+        out: F32 = source.reconstruct_batch(self._positions(rows.astype(np.int64)))
         return out
 
+    @staticmethod
+    def layout_path(path: Path) -> Path:
+        """Where ``save`` keeps the layout of the index saved at ``path``."""
+        return Path(path).with_suffix(ORDER_SUFFIX)
+
+    @classmethod
+    def discard(cls, path: Path) -> None:
+        """Delete an index saved at ``path`` and its layout, if there are any."""
+        Path(path).unlink(missing_ok=True)
+        cls.layout_path(path).unlink(missing_ok=True)
+
     def save(self, path: Path) -> None:
-        """Write the faiss index."""
+        """Write the faiss index, and beside it the row each position holds (when laid out)."""
         faiss.write_index(self.index, str(path))
+        layout = self.layout_path(path)
+        if self._row_at is None:
+            layout.unlink(missing_ok=True)  # one from an earlier save would not fit this index
+        else:
+            np.save(layout, self._row_at.view)
 
     def load(self, path: Path) -> None:
-        """Read a faiss index written by ``save``."""
+        """Read a faiss index written by ``save`` (with its layout; indexes saved before
+        layouts existed store row i at position i)."""
         self.index = faiss.read_index(str(path))
+        self._set_layout(None)
+        layout = self.layout_path(path)
+        if layout.exists():
+            order = np.load(layout).astype(np.int64)
+            if order.size != len(self) or not np.array_equal(np.sort(order), np.arange(order.size)):
+                raise ValueError(f"{layout}: not the layout of the index in {path}")
+            self._set_layout(order)
         if isinstance(self.index, faiss.IndexIVF):
             self.index.nprobe = self.nprobe
             self.index.make_direct_map()

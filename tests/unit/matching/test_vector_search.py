@@ -8,6 +8,7 @@ from pathlib import Path
 
 import faiss
 import numpy as np
+import pytest
 
 from rumordesk.matching import semantic
 from rumordesk.matching.semantic import NUMPY_BATCH_MIN, VectorIndex, normalise
@@ -87,10 +88,12 @@ def test_pca_graph_cosines_are_the_full_width_8bit_codes_dot_the_query() -> None
     assert codes is not None and codes.shape == (500, 64)
     rows = np.random.default_rng(6).integers(0, 500, size=120)
     query = vectors[7]
-    decoded = refine.reconstruct_batch(rows) @ query
+    decoded = index.vectors(rows) @ query
     np.testing.assert_allclose(index.cosines(rows, query), decoded, atol=1e-5)
-    np.testing.assert_allclose(index.vectors(rows), refine.reconstruct_batch(rows))
     np.testing.assert_allclose(decoded, vectors[rows] @ query, atol=0.02)  # 8-bit precision
+    # the re-rank codes are stored by k-means cell: row r's code is at its layout position
+    positions = [int(np.flatnonzero(index._row_at.view == r)[0]) for r in rows]
+    np.testing.assert_allclose(index.vectors(rows), refine.reconstruct_batch(positions))
 
 
 def test_pca_graph_survives_save_and_load(tmp_path: Path) -> None:
@@ -174,3 +177,63 @@ def test_pca_graph_search_effort_follows_the_measured_size_bands() -> None:
     assert index._ef_for(semantic.PCA_LARGE + 1) == semantic.PCA_EF_SEARCH_LARGE == 224
     assert index.pca_max is not None
     assert index._ef_for(index.pca_max + 1) == semantic.PCA_EF_SEARCH_GROWN == 256
+
+
+def test_graph_entries_are_stored_by_cell_and_searches_still_return_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both graph kinds lay their entries out by k-means cell: a search finds what the same
+    graph without the layout finds, and search, cosines, vectors, live additions and
+    save/load all speak in rows."""
+    vectors = _clustered(2600, 32, seed=21)  # ten cells of LAYOUT_CELL vectors
+    queries = _clustered(40, 32, seed=23)
+
+    def build(pca_max: int) -> VectorIndex:
+        index = VectorIndex(32, flat_max=100, pca_dim=16, pca_min=200, pca_max=pca_max)
+        index.build(vectors)
+        return index
+
+    laid_out = {3000: build(3000), 1000: build(1000)}
+    with monkeypatch.context() as patch:
+        patch.setattr(semantic, "cluster_layout", lambda v, seed=1: np.arange(len(v)))
+        in_row_order = {3000: build(3000), 1000: build(1000)}
+    for pca_max, kind in ((3000, "pca-hnsw-sq8"), (1000, "hnsw-sq8")):
+        index, twin = laid_out[pca_max], in_row_order[pca_max]
+        assert index.kind == twin.kind == kind and index._row_at is not None
+        layout = index._row_at.view
+        assert sorted(layout.tolist()) == list(range(2600))
+        assert not np.array_equal(layout, np.arange(2600))  # rows really moved
+        for k in (1, 10):
+            rows, sims = index.search(queries, k)
+            twin_rows, twin_sims = twin.search(queries, k)
+            assert rows.tolist() == twin_rows.tolist()
+            np.testing.assert_array_equal(sims, twin_sims)
+        rows = np.arange(0, 2600, 13)
+        np.testing.assert_array_equal(
+            index.cosines(rows, queries[0]), twin.cosines(rows, queries[0])
+        )
+        np.testing.assert_array_equal(index.vectors(rows), twin.vectors(rows))
+        extra = _clustered(20, 32, seed=22)
+        assert index.add(extra) == twin.add(extra) == 2600
+        assert index.search(extra, 5)[0].tolist() == twin.search(extra, 5)[0].tolist()
+        path = tmp_path / f"{kind}.faiss"
+        index.save(path)
+        assert VectorIndex.layout_path(path).exists()
+        loaded = VectorIndex(32, flat_max=100, pca_dim=16, pca_min=200, pca_max=pca_max)
+        loaded.load(path)
+        assert loaded.search(queries, 10)[0].tolist() == index.search(queries, 10)[0].tolist()
+        np.testing.assert_array_equal(
+            loaded.cosines(rows, queries[0]), index.cosines(rows, queries[0])
+        )
+
+
+def test_a_layout_that_does_not_fit_the_index_is_refused(tmp_path: Path) -> None:
+    index = _pca_index(_clustered(900, 32, seed=24))
+    path = tmp_path / "vectors.faiss"
+    index.save(path)
+    np.save(VectorIndex.layout_path(path), np.arange(899))  # one row short
+    loaded = VectorIndex(32, flat_max=100, pca_dim=16, pca_min=200)
+    with pytest.raises(ValueError, match="not the layout"):
+        loaded.load(path)
+    VectorIndex.discard(path)
+    assert not path.exists() and not VectorIndex.layout_path(path).exists()
