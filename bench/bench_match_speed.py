@@ -3,15 +3,15 @@
 Run:  .venv/bin/python bench/bench_match_speed.py [--sizes 14231 100000 1000000] [--posts 1000]
 Libraries: the 14,231 real CLEF claims, then synthetic claims made by recombining the words of two
 real claims, with embeddings synthesised as a noisy mix of the two real embeddings (1M texts are
-never encoded). Posts: real CLEF tweets (train+dev+devtest), matched in batches of 64 with the
-result cache off and the normaliser's cache emptied before each timing (unique posts), after a
-warm-up of 8 posts that loads the compiled kernels; single-threaded (faiss and BLAS pinned to one
-thread). Reports posts/s for the encoder alone, the lexical path and the full path (and
-full/encoder time ratio): for each library size the three are timed in turn ``--repeat`` times
-(default 3) and each one's best pass counts, the usual way to time code on a shared machine
-whose speed drifts (every pass is printed too); p50/p99 latency of one-at-a-time full matches,
-build time and memory: the process's RSS once the index is built and its inputs freed (the
-encoder model included; the difference between two sizes is the memory per claim), RSS growth
+never encoded). Posts: real CLEF tweets (train+dev+devtest), matched in the matcher's chunks
+(``engine.CHUNK``) with the result cache off and the normaliser's cache emptied before each timing
+(unique posts), after a warm-up of 8 posts that loads the compiled kernels; single-threaded (faiss
+and BLAS pinned to one thread). Reports posts/s for the encoder alone, the lexical path and the
+full path (and full/encoder time ratio): for each library size the three are timed in turn
+``--repeat`` times (default 3) and each one's best pass counts, the usual way to time code on a
+shared machine whose speed drifts (every pass is printed too); p50/p99 latency of one-at-a-time
+full matches, build time and memory: the process's RSS once the index is built and its inputs freed
+(the encoder model included; the difference between two sizes is the memory per claim), RSS growth
 over the build, and the peak.
 ``--load`` also times saving the index and loading it back.
 The 1M case takes 20-45 minutes (the graph build) and ~6 GB peak (inputs included): use
@@ -38,6 +38,7 @@ import numpy as np  # noqa: E402
 from bench.common import DATA, OUT, current_rss_mb, peak_rss_mb, read_jsonl, table  # noqa: E402
 from rumordesk.matching.embedcache import CachedEncoder  # noqa: E402
 from rumordesk.matching.engine import (  # noqa: E402
+    CHUNK,
     IndexRecord,
     Matcher,
     MatchQuery,
@@ -79,15 +80,15 @@ def synthetic(
 
 
 def encoder_rate(encoder: UseEncoder, texts: list[str]) -> float:
-    """Posts per second through the encoder alone, in the batches of 64 the matcher uses."""
+    """Posts per second through the encoder alone, in the chunks the matcher encodes."""
     start = time.perf_counter()
-    for at in range(0, len(texts), 64):
-        encoder.encode(texts[at : at + 64])
+    for at in range(0, len(texts), CHUNK):
+        encoder.encode(texts[at : at + CHUNK])
     return len(texts) / (time.perf_counter() - start)
 
 
 def measure(matcher: Matcher, posts: list[str], semantic: bool) -> float:
-    """Posts per second through ``match_many`` (batches of 64, cache off, normaliser cache
+    """Posts per second through ``match_many`` (its chunks, cache off, normaliser cache
     emptied: every post is prepared from scratch, as unique posts in a stream are)."""
     matcher.semantic = semantic
     clear_cache()
