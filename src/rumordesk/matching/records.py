@@ -54,7 +54,7 @@ class IndexRecord:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Thresholds:
     """Decision thresholds on the calibrated score, from the policy file."""
 
@@ -73,7 +73,7 @@ class Thresholds:
         return "no_match"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MatchQuery:
     """One item to match: text and/or an image file."""
 
@@ -82,7 +82,7 @@ class MatchQuery:
     lang: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class LayerEvidence:
     """What one layer saw for a (query, claim) pair: its raw score and, where known, spans."""
 
@@ -96,7 +96,7 @@ class LayerEvidence:
         return out
 
 
-@dataclass
+@dataclass(slots=True)
 class MatchResult:
     """A library claim a query repeats, with a calibrated score, a decision and the evidence."""
 
