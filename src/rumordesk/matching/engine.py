@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import threading
@@ -68,6 +69,21 @@ _LEXICAL_COLS = [FEATURES_HYBRID.index(f) for f in FEATURES_LEXICAL]
 # for at most one chunk (under a second).
 CHUNK = 256
 _NO_SCORES: F32 = np.empty(0, dtype=np.float32)
+
+
+def _settle_heap() -> None:
+    """Collect what the last build left behind, then move every object alive now (the index,
+    the interpreter's modules) out of the garbage collector's sight.
+
+    Matching allocates results by the thousand, which triggers full collections; each walked
+    every long-lived object (~20-70 ms at 100k claims, ~0.03-0.07 ms a post) although none of
+    them is ever garbage. Frozen objects are still freed by reference counting. ``unfreeze``
+    first: a replaced index frozen by the previous build is collected here, reference cycles
+    included, instead of staying in the frozen generation.
+    """
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
 
 
 class Matcher:
@@ -182,6 +198,8 @@ class Matcher:
             self._epoch = uuid.uuid4().hex[:12]
             self._mutations = 0
             self._clear_cache()
+        del library, recs, unique, blob  # the build's transients are not frozen
+        _settle_heap()
 
     def upsert(self, record: IndexRecord) -> None:
         """Add or replace one claim without a rebuild (safe while other threads match)."""

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import gzip
 import json
+import weakref
 from pathlib import Path
 
 import pytest
@@ -349,3 +351,18 @@ def test_saving_does_not_wait_for_matches_in_flight_and_blocks_no_match(tmp_path
     loaded = Matcher.load(tmp_path / "index", Thresholds(0.8, 0.5))
     assert loaded.match("garlic cures the new virus overnight")[0].claim_id == "c2"
     assert loaded.match("the dam upstream has burst, the city will flood")[0].external_id == "X-1"
+
+
+def test_a_build_freezes_the_heap_and_a_replaced_index_is_still_freed() -> None:
+    """After a build the long-lived objects are out of the collector's sight (full collections
+    during matching stop walking them), yet the index a rebuild replaces, reference cycles
+    included, does not stay behind in the frozen generation."""
+    m = Matcher(thresholds=Thresholds(0.8, 0.5), semantic=False)
+    m.build(LIBRARY)
+    assert gc.get_freeze_count() > 0
+    old = weakref.ref(m.library)
+    m.build(LIBRARY[:2])
+    assert old() is None
+    assert [r.claim_id for r in m.match("5G towers spread the coronavirus to people nearby")][
+        :1
+    ] == ["c-5g"]
