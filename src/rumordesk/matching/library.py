@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+import weakref
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -126,17 +127,26 @@ class Signals:
 
 
 class _TextRows:
-    """``texts_of[row]``: the text rows of a claim row (contiguous, so a range, not a list)."""
+    """``texts_of[row]``: the text rows of a claim row (contiguous, so a range, not a list).
+
+    It refers to its library weakly: a library and its own attribute in a reference cycle
+    would outlive their matcher once a build has frozen them out of the collector's sight.
+    """
 
     def __init__(self, library: Library) -> None:
-        self._library = library
+        self._library = weakref.ref(library)
+
+    def _of(self) -> Library:
+        library = self._library()
+        assert library is not None, "texts_of is used through its library"
+        return library
 
     def __getitem__(self, row: int) -> range:
-        first, count, _ = self._library._claim_texts[row].tolist()
+        first, count, _ = self._of()._claim_texts[row].tolist()
         return range(first, first + count)
 
     def __len__(self) -> int:
-        return len(self._library.claim_ids)
+        return len(self._of().claim_ids)
 
 
 class Library:

@@ -366,3 +366,8 @@ def test_a_build_freezes_the_heap_and_a_replaced_index_is_still_freed() -> None:
     assert [r.claim_id for r in m.match("5G towers spread the coronavirus to people nearby")][
         :1
     ] == ["c-5g"]
+    # a matcher dropped without another build frees its index by reference counting alone
+    # (the frozen generation is never collected, so the index must hold no reference cycle)
+    current = weakref.ref(m.library)
+    del m
+    assert current() is None
