@@ -29,6 +29,7 @@ from rumordesk.matching.minhash import MinHashIndex, shingle_ids
 from rumordesk.matching.records import IndexRecord
 from rumordesk.matching.rules import ExactIndex, KeywordIndex
 from rumordesk.matching.semantic import F32, VectorIndex
+from rumordesk.text.confusables import HAN
 from rumordesk.text.normalize import normalize, strip_attribution, strip_noise, to_simplified
 from rumordesk.text.tokens import pinyin_key, tokenize
 
@@ -58,6 +59,12 @@ class Prepared:
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufe00-\ufe0f\ufeff]")
+# Sentence punctuation a Chinese text uses between characters (after NFKC: ",:;!?()" were
+# full-width); any other symbol, emoji or mark between two Han characters is padding ("地★震").
+_CJK_SENTENCE_MARKS = (
+    ",:;!?()\"'\u3001\u3002\u201c\u201d\u2018\u2019\u300a-\u300f\u3010\u3011\u2026\u2014"
+)
+_CJK_PADDING = re.compile(f"(?<=[{HAN}])(?:[^\\w\\s{_CJK_SENTENCE_MARKS}]|_)+(?=[{HAN}])")
 
 
 _TAG = re.compile(r"[#@]([A-Za-z][A-Za-z0-9_]{1,40})")
@@ -78,6 +85,7 @@ def semantic_form(text: str) -> str:
     text = strip_noise(text)
     if not text.isascii():  # NFKC, invisible characters and Chinese variants are not ASCII
         text = to_simplified(_INVISIBLE.sub("", unicodedata.normalize("NFKC", text)))
+        text = _CJK_PADDING.sub("", text)  # the encoder reads "地★震" as noise, "地震" as a word
     return " ".join(text.split())
 
 

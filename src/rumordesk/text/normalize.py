@@ -6,7 +6,8 @@ The pipeline (``STEPS``, applied in order by ``normalize``):
    ideographs → unified ones ⼈→人, circled/enclosed forms ①→1 ㊥→中, ligatures, math letters),
    zero-width and invisible characters removed (ZWSP/ZWNJ/ZWJ, BOM, soft hyphen, variation
    selectors, bidi controls, tag characters), casefold, then look-alike letters mapped to Latin
-   (Cyrillic а, Greek ο, small capitals) and radical forms to characters (⺠→民).
+   (Cyrillic а, Greek ο, small capitals) and radical forms to characters (⺠→民); accents and
+   tone marks on Latin letters dropped ("é"→e, pinyin "ǎ"→a).
 2. ``strip_noise``: the attribution line of an embedded tweet ("— Name (@handle) date"), URLs
    and @mentions removed; #hashtag# markers dropped, their words kept;
    Weibo emoticon codes ("[蜡烛]", "[doge]": pictures when rendered) removed.
@@ -18,7 +19,8 @@ The pipeline (``STEPS``, applied in order by ``normalize``):
 4. ``join_spaced``: whitespace collapsed; spaced-out runs of three or more single letters
    joined ("v a c c i n e"); spaces next to CJK characters removed ("地 震", "发生 7 级").
 5. ``undo_leet``: digits and @/$ inside mostly-letter words read as letters ("v4cc1ne",
-   "ch@t"); numbers such as "2024", "5g", "covid19" or "mp3" are left alone.
+   "ch@t"); numbers such as "2024", "5g", "covid19" or "mp3" are left alone. In Chinese text,
+   pinyin tone numbers go first ("hai3qu1" → "haiqu": ``syllables.without_tone_numbers``).
 6. ``to_simplified``: traditional → simplified Chinese (OpenCC t2s, one lazy converter).
 7. ``fold_cjk_lookalikes``: katakana look-alikes next to Chinese (ロ→口, エ→工) and characters
    written as components ("氵去"→法, "疒殳艹田"→疫苗).
@@ -48,8 +50,22 @@ from rumordesk.text.confusables import (
     RADICALS,
     SPLITS,
 )
+from rumordesk.text.syllables import without_tone_numbers
 
-_FOLD = str.maketrans({**LATIN_LOOKALIKES, **RADICALS})
+
+def _accent_folds() -> dict[str, str]:
+    """Latin letters with accents or tone marks → the bare letter ("é" → "e", pinyin "ǎ" → "a"):
+    a poster drops or adds them at will, and pypinyin writes tones as marks by default."""
+    folds = {}
+    for cp in [*range(0xC0, 0x250), *range(0x1E00, 0x1F00)]:
+        parts = unicodedata.normalize("NFD", chr(cp))
+        base, marks = parts[0], parts[1:]
+        if marks and base.isascii() and base.isalpha() and all(map(unicodedata.combining, marks)):
+            folds[chr(cp)] = base.lower()
+    return folds
+
+
+_FOLD = str.maketrans({**_accent_folds(), **LATIN_LOOKALIKES, **RADICALS})
 _INVISIBLE = re.compile(f"[{INVISIBLE}]")
 _URL_CHARS = r"[a-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]"
 _URL = re.compile(
@@ -88,6 +104,9 @@ _LEET_WORD = re.compile(
     r"(?![a-z0-9@$])"
 )
 _AT_DOLLAR_TOKEN = re.compile(r"[a-z0-9@$]*[@$][a-z0-9@$]*")
+# a Latin word with a tone digit 1-5 in it or after it: pinyin written with tone numbers
+_TONE_NUMBERED = re.compile(r"(?<![a-z0-9@$])[a-z][a-z1-5]*[1-5][a-z1-5]*(?![a-z0-9@$])")
+_TONED_HINT = re.compile("[a-z][1-5]")
 _LEET = {"0": "o", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"}
 _VOWELS = frozenset("aeiou")
 _KATAKANA = "".join(KATAKANA_LOOKALIKES)
@@ -323,10 +342,20 @@ def _at_dollar(match: re.Match[str]) -> str:
     return token.replace("@", " ").replace("$", " ")
 
 
+def _untone(match: re.Match[str]) -> str:
+    word = match.group()
+    # read as step 8 will leave it ("l2iii" → "l2i" → "li"), so that a second pass agrees
+    return without_tone_numbers(_REPEAT.sub(r"\1", word)) or word
+
+
 def undo_leet(text: str) -> str:
-    """Step 5: l33t digits inside mostly-letter words → letters; numbers stay intact."""
+    """Step 5: pinyin tone numbers dropped in Chinese text ("hai3qu1" → "haiqu"); l33t digits
+    inside mostly-letter words → letters; numbers stay intact."""
     if "@" in text or "$" in text:
         text = _AT_DOLLAR_TOKEN.sub(_at_dollar, text)
+    # after "@"/"$" have split their tokens: "o1@0" gives the word "o1" only then
+    if _TONED_HINT.search(text) and _HAN_CHAR.search(text):
+        text = _TONE_NUMBERED.sub(_untone, text)
     if any(digit in text for digit in "013457"):
         text = _LEET_WORD.sub(_unleet, text)
     return text

@@ -13,6 +13,7 @@ from rumordesk.matching import semantic
 from rumordesk.matching.bm25 import BM25Index
 from rumordesk.matching.buckets import HashBuckets
 from rumordesk.matching.image import ImageIndex, pdq_hash
+from rumordesk.matching.library import semantic_form
 from rumordesk.matching.minhash import MinHashIndex, shingle_ids
 from rumordesk.matching.rules import ExactIndex, KeywordIndex
 from rumordesk.matching.semantic import VectorIndex, normalise
@@ -261,3 +262,9 @@ def test_bm25_token_ids_follow_first_use_whatever_the_hash_seed() -> None:
     assert {t: main.vocab_dict[t] for t in first_use} == first_use
     rows, scores = index.search(["chip", "5g"], k=3)
     assert rows.tolist()[:1] == [0] and scores[0] > scores[-1] > 0
+
+
+def test_the_encoder_reads_chinese_without_symbol_padding_but_with_its_punctuation() -> None:
+    padded = semantic_form("千♫古♪奇※闻 求♡证： 特😂大★新·闻，转发！“谣言”《人民日报》")
+    assert padded == "千古奇闻 求证: 特大新闻,转发!“谣言”《人民日报》"
+    assert semantic_form("Vaccines ★ cause autism!") == "Vaccines ★ cause autism!"

@@ -39,6 +39,13 @@ def test_idempotent_on_the_evasion_alphabet(text: str) -> None:
     assert normalize_uncached(once) == once
 
 
+@settings(max_examples=800, deadline=None)
+@given(st.text(alphabet=st.sampled_from("海区新 haiquoxnegzw12345@$0.ǎīūéü-'"), max_size=30))
+def test_idempotent_on_pinyin_with_tones_and_leet(text: str) -> None:
+    once = normalize_uncached(text)
+    assert normalize_uncached(once) == once
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.text(alphabet=st.characters(codec="utf-8", categories=["Lo", "Zs", "Po", "So"])))
 def test_idempotent_on_letters_and_symbols(text: str) -> None:
@@ -84,6 +91,10 @@ def test_idempotent_on_letters_and_symbols(text: str) -> None:
         ("疒殳艹田有毒", "疫苗有毒"),
         ("中ロ国エ人", "中口国工人"),  # katakana look-alikes
         ("喝熱水能殺死新冠病毒！！！", "喝热水能杀死新冠病毒"),
+        ("新冠yì miáo有毒", "新冠yi miao有毒"),  # pinyin with tone marks (pypinyin's default)
+        ("新冠yi4miao2有毒", "新冠yimiao有毒"),  # tone numbers after the syllable (TONE3)
+        ("新冠yi4 mia2o有毒", "新冠yi miao有毒"),  # tone numbers after the vowel (TONE2)
+        ("Vaccíne kílls", "vaccine kills"),  # accents added or dropped at will
     ],
 )
 def test_tricks_normalise_to_the_clean_text(evasive: str, clean: str) -> None:
@@ -103,6 +114,9 @@ def test_tricks_normalise_to_the_clean_text(evasive: str, clean: str) -> None:
         ("每月3、7、13日 v1.3", "每月3 7 13日v1 3"),
         ("Don't share it", "dont share it"),
         ("日本のコーヒー", "日本のコーヒー"),
+        ("Café Müller, São Paulo", "cafe muller sao paulo"),
+        ("a1 b4 mp3 he11o", "a1 b4 mp3 hello"),  # tone numbers are read only in Chinese text
+        ("地震a1 b4级", "地震a b4级"),
     ],
 )
 def test_ordinary_text_keeps_words_and_numbers(text: str, expected: str) -> None:

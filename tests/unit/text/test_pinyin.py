@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rumordesk.text.pinyin import is_pinyin, pinyin_of
+from rumordesk.text.syllables import without_tone_numbers
 from rumordesk.text.tokens import pinyin_key
 
 
@@ -23,6 +24,7 @@ def test_never_raises_on_any_text(text: str) -> None:
         ("疫苗", "yi miao", "亦苗", "疫 miao"),
         ("地震", "帝镇", "di zhen"),
         ("核污染", "he wu ran", "合物染"),
+        ("新海区", "新hǎi qū", "新hai3qu1", "新ha3i qu1", "新HǍI QŪ"),  # tone marks, numbers
     ],
 )
 def test_homophones_and_written_pinyin_share_a_key(spellings: tuple[str, ...]) -> None:
@@ -50,3 +52,21 @@ def test_is_pinyin_splits_words_into_syllables(word: str, expected: bool) -> Non
 def test_pinyin_of_falls_back_to_the_character() -> None:
     assert pinyin_of("中") == "zhong"
     assert pinyin_of("\U0002ffff") == "\U0002ffff"
+
+
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [
+        ("hai3qu1", "haiqu"),
+        ("ha3iqu1", "haiqu"),
+        ("zhong1guo2", "zhongguo"),
+        ("xi1an1", "xian"),
+        ("weixin", None),  # no tone number: already plain pinyin
+        ("he11o", None),  # l33t: two digits after one syllable
+        ("v4ccine", None),
+        ("mp3", None),
+        ("hai3x", None),
+    ],
+)
+def test_tone_numbers_are_read_only_on_pinyin_syllables(word: str, expected: str | None) -> None:
+    assert without_tone_numbers(word) == expected
