@@ -1,7 +1,7 @@
 """Chinese evasion: do evasive rewrites of real Weibo rumours still match the original claim?
 
 Run:  .venv/bin/python bench/bench_zh_evasion.py [--negatives 20000] [--write-train DIR]
-          [--model FILE]
+          [--model FILE] [--stress]
 Library: the rumour originals of ``weibo-ced/dev.jsonl.gz`` (deduplicated by normalised text).
 Every event (and the repost comments under it) falls in a TRAIN or an EVAL half by a hash of its
 id, so a re-ranker may learn from the TRAIN half (``--write-train`` writes it as claims and
@@ -15,6 +15,10 @@ legitimately repeat it) or a non-rumour. Reports recall@1 per trick, then the sh
 (correct top-1 and score >= t) and of negatives (top-1 score >= t) at several thresholds t, and
 writes the negatives decided ``match`` to ``bench/out/zh-false-matches.jsonl`` for inspection.
 Embeddings are cached in ``bench/out/zh-embeddings.npz``.
+``--stress`` also matches the EVAL half's variants from ``bench.evasion.make_stress_variants``:
+heavier (homophones for a quarter of the characters, a symbol, space or rare invisible character
+after every character) and differently spelled (pinyin with tone marks or numbers, "Martian
+script", only the first 60 % of the text) tricks that no model was trained or tuned on.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import DATA, OUT, ROOT, read_jsonl, table  # noqa: E402
-from bench.evasion import make_variants  # noqa: E402
+from bench.evasion import make_stress_variants, make_variants  # noqa: E402
 from rumordesk.domain.policy import load_policy  # noqa: E402
 from rumordesk.matching.embedcache import CachedEncoder  # noqa: E402
 from rumordesk.matching.engine import IndexRecord, Matcher, MatchQuery, Thresholds  # noqa: E402
@@ -77,6 +81,11 @@ def main() -> None:
     parser.add_argument("--write-train", type=Path, help="write the TRAIN half here and exit")
     parser.add_argument("--model", type=Path, help="re-ranker file (default: the shipped one)")
     parser.add_argument("--examples", type=int, default=1000, help="false matches written out")
+    parser.add_argument(
+        "--stress",
+        action="store_true",
+        help="also match heavier and differently spelled variants (bench.evasion.STRESS_TRICKS)",
+    )
     args = parser.parse_args()
     policy = load_policy(ROOT / "src" / "rumordesk" / "policy" / "default.yaml").matching
     thresholds = Thresholds(
@@ -135,8 +144,21 @@ def main() -> None:
     matcher.build([IndexRecord(i, i, [rumours[i]], language="zh") for i in ids])
     print(f"library: {len(ids)} rumours indexed in {time.perf_counter() - t0:.1f}s (all halves)")
     eval_queries = [q for q in queries if half(q[1]) == "eval"]
-    recall_table(matcher, eval_queries, alias, near_duplicates(rumours), thresholds)
+    same = near_duplicates(rumours)
+    recall_table(matcher, eval_queries, alias, same, thresholds)
     negatives_table(matcher, groups, rumours, thresholds, args.examples)
+    if args.stress:
+        # drawn after everything else, from a generator of their own: the tables above stay
+        # the same with or without them
+        stress_rng = random.Random(args.seed + 1)
+        stress = [
+            (trick, i, variant)
+            for i in ids
+            if half(i) == "eval"
+            for trick, variant in make_stress_variants(rumours[i], stress_rng)
+        ]
+        print("\nStress variants (heavier and differently spelled; never used for training):")
+        recall_table(matcher, stress, alias, same, thresholds)
     encoder.flush()
 
 

@@ -244,7 +244,119 @@ def make_variants(text: str, rng: random.Random, combos: int = 3) -> list[tuple[
     return out
 
 
+# -- heavier and differently spelled tricks (``--stress``): not used for training or tuning -----
+# rarer invisible characters than ``INVISIBLE``: Mongolian vowel separator, combining grapheme
+# joiner, invisible operators, Hangul fillers, a tag space, bidi marks, Khmer inherent vowel
+RARE_INVISIBLE = [
+    "\u180e", "\u034f", "\u2061", "\u2062", "\u2063", "\u2064", "\u3164", "\u115f",
+    "\U000e0020", "\u200e", "\u200f", "\u17b4",
+]  # fmt: skip
+STRESS_SYMBOLS = list("♥♡※✿❀◆◇■□▲△▽〓♪♫☞☜✔✘") + ["😂", "🙏", "👍", "🌹", "⚠️", "👇"]
+# "Martian script" (火星文): look-alike or archaic characters for common ones
+MARTIAN = {
+    "的": "の", "是": "昰", "么": "麼", "你": "妳", "我": "莪", "有": "冇", "人": "亾",
+    "不": "芣", "没": "莈", "好": "恏", "了": "叻", "这": "這", "吗": "嗎",
+}  # fmt: skip
+
+
+def homophone_quarter(text: str, rng: random.Random) -> str:
+    """A quarter of the characters that have a homophone replaced by one."""
+    table = _homophones()
+    candidates = [i for i in _cjk_positions(text) if text[i] in table]
+    chosen = _some(rng, candidates, len(candidates) // 4)
+    return "".join(rng.choice(table[c]) if i in chosen else c for i, c in enumerate(text))
+
+
+def _after_each(text: str, insert: Callable[[], str]) -> str:
+    positions = set(_cjk_positions(text)[:-1])
+    return "".join(c + (insert() if i in positions else "") for i, c in enumerate(text))
+
+
+def symbol_every(text: str, rng: random.Random) -> str:
+    """A symbol or emoji (a random one each time) after every Chinese character."""
+    return _after_each(text, lambda: rng.choice(STRESS_SYMBOLS))
+
+
+def space_every(text: str, rng: random.Random) -> str:
+    """A space after every Chinese character."""
+    return _after_each(text, lambda: " ")
+
+
+def invisible_every(text: str, rng: random.Random) -> str:
+    """A rare invisible character after every Chinese character."""
+    return _after_each(text, lambda: rng.choice(RARE_INVISIBLE))
+
+
+def _pinyin_words(text: str, rng: random.Random, style: str, joiner: str) -> str:
+    from pypinyin import Style, lazy_pinyin
+
+    positions = set(_cjk_positions(text))
+    starts = [i for i in sorted(positions) if i + 1 in positions]
+    out = text
+    for start in sorted(_some(rng, starts[::2], 3), reverse=True):
+        syllables = lazy_pinyin(out[start : start + 2], style=getattr(Style, style))
+        out = f"{out[:start]} {joiner.join(syllables)} {out[start + 2 :]}"
+    return out
+
+
+def toned_pinyin(text: str, rng: random.Random) -> str:
+    """Up to three two-character words in pinyin with tone marks ("hǎi qū", pypinyin's
+    default style)."""
+    return _pinyin_words(text, rng, "TONE", " ")
+
+
+def numbered_pinyin(text: str, rng: random.Random) -> str:
+    """Up to three two-character words in pinyin with tone numbers ("hai3qu1")."""
+    return _pinyin_words(text, rng, "TONE3", "")
+
+
+def martian(text: str, rng: random.Random) -> str:
+    """Common characters written in "Martian script" (の for 的, 昰 for 是)."""
+    free = set(_cjk_positions(text))
+    return "".join(
+        MARTIAN[c] if i in free and c in MARTIAN and rng.random() < 0.8 else c
+        for i, c in enumerate(text)
+    )
+
+
+def truncated(text: str, rng: random.Random) -> str:
+    """Only the first 60 % of the text, between a lead-in and a question."""
+    return "据说" + text[: max(10, len(text) * 3 // 5)] + "……大家怎么看？"
+
+
+STRESS_TRICKS: dict[str, Callable[[str, random.Random], str]] = {
+    "homophone (a quarter of the characters)": homophone_quarter,
+    "symbol after every character": symbol_every,
+    "space after every character": space_every,
+    "rare invisible after every character": invisible_every,
+    "pinyin with tone marks": toned_pinyin,
+    "pinyin with tone numbers": numbered_pinyin,
+    "Martian script": martian,
+    "first 60 % only": truncated,
+}
+
+
+def make_stress_variants(text: str, rng: random.Random, combos: int = 2) -> list[tuple[str, str]]:
+    """Each stress trick alone, then ``combos`` random combinations of two or three of them with
+    one trick of ``TRICKS`` (named "combination")."""
+    out = []
+    for name, trick in STRESS_TRICKS.items():
+        variant = trick(text, rng)
+        if variant != text:
+            out.append((name, variant))
+    stress = [n for n in STRESS_TRICKS if n != "first 60 % only"]
+    for _ in range(combos):
+        variant = TRICKS[rng.choice(list(TRICKS))](text, rng)
+        for name in rng.sample(stress, k=rng.randint(2, 3)):
+            variant = STRESS_TRICKS[name](variant, rng)
+        if variant != text:
+            out.append(("combination (a trick + 2-3 stress tricks)", variant))
+    return out
+
+
 if __name__ == "__main__":
     sample = "紧急通知：地震局预测今晚10点本市将发生7级大地震，请大家做好准备，转发给你的家人"
     for trick_name, variant in make_variants(sample, random.Random(7)):
+        print(f"{trick_name:<44} {variant!r}")
+    for trick_name, variant in make_stress_variants(sample, random.Random(7)):
         print(f"{trick_name:<44} {variant!r}")
