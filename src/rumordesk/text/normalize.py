@@ -354,7 +354,7 @@ def undo_leet(text: str) -> str:
     if "@" in text or "$" in text:
         text = _AT_DOLLAR_TOKEN.sub(_at_dollar, text)
     # after "@"/"$" have split their tokens: "o1@0" gives the word "o1" only then
-    if _TONED_HINT.search(text) and _HAN_CHAR.search(text):
+    if not text.isascii() and _TONED_HINT.search(text) and _HAN_CHAR.search(text):
         text = _TONE_NUMBERED.sub(_untone, text)
     if any(digit in text for digit in "013457"):
         text = _LEET_WORD.sub(_unleet, text)
