@@ -138,7 +138,7 @@ def test_match_batch_cli_contract(
     assert result.exit_code == 0, result.output
     assert "line 2" in result.output and "line 4" in result.output
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
-    assert [r["id"] for r in rows] == ["1", "2", "4"]
+    assert [r["id"] for r in rows] == [1, "2", "4"]  # each id as the input wrote it
     assert [r["matches"][0]["claim_id"] for r in rows] == ["vax-1", "metro-1", "quake-1"]
     for row in rows:
         assert len(row["matches"]) <= 2
@@ -172,3 +172,40 @@ def test_match_batch_against_a_claims_file(
     row = json.loads(out.read_text().splitlines()[0])
     assert row["matches"][0]["claim_id"] == "metro-1"
     assert row["matches"][0]["decision"] == "match"
+
+
+def test_match_batch_reports_unreadable_images_and_matches_the_rest(
+    library: dict[str, str],
+    database_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    desk: Rumordesk,
+) -> None:
+    monkeypatch.setenv("RUMORDESK_DATABASE_URL", database_url)
+    monkeypatch.setenv("RUMORDESK_DATA_DIR", str(desk.settings.data_dir))
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    Image.open(_picture(tmp_path / "original.png")).resize((200, 200)).save(folder / "copy.jpg")
+    (folder / "broken.png").write_bytes(b"not an image at all")
+    lines = [
+        {"id": "img", "image": "copy.jpg"},  # relative to the input file's folder
+        {"id": "gone", "image": "missing.png", "text": "metro closed"},
+        {"id": "broken", "image": str(folder / "broken.png")},
+        {"id": "text", "text": "Drinking hot lemon water every morning cures COVID-19"},
+    ]
+    posts = folder / "posts.jsonl"
+    posts.write_text("\n".join(json.dumps(line) for line in lines) + "\n", encoding="utf-8")
+    out = tmp_path / "results.jsonl"
+    monkeypatch.chdir(tmp_path)  # not the input's folder: "copy.jpg" is found beside the input
+    result = CliRunner().invoke(
+        cli_app, ["match-batch", "--input", str(posts), "--output", str(out), "--top-k", "1"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "line 2: image not found: missing.png" in result.output
+    assert "line 3: image" in result.output and "could not be read" in result.output
+    assert "skipped 2 invalid lines" in result.output
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in rows] == ["img", "text"]
+    assert rows[0]["matches"][0]["claim_id"] == "metro-1"
+    assert "image" in rows[0]["matches"][0]["layers"]
+    assert rows[1]["matches"][0]["claim_id"] == "vax-1"

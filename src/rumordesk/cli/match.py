@@ -83,7 +83,20 @@ def match(
             typer.echo(f"          {layer}: {json.dumps(evidence, ensure_ascii=False)}")
 
 
-def _read_batch_input(stream: IO[str]) -> Iterator[tuple[int, ContentItem | str, str | None]]:
+def _image_path(image: str, base: Path) -> str:
+    """An image path as given, or, when that is relative and names no file, relative to the
+    input file's folder (a batch file and its images usually travel together)."""
+    given = Path(image)
+    if given.is_file() or given.is_absolute():
+        return image
+    beside = base / given
+    return str(beside) if beside.is_file() else image
+
+
+def _read_batch_input(
+    stream: IO[str], base: Path
+) -> Iterator[tuple[int, ContentItem | str, object]]:
+    """(line number, item or what is wrong with the line, the line's id as written)."""
     for number, line in enumerate(stream, start=1):
         if not line.strip():
             continue
@@ -95,19 +108,45 @@ def _read_batch_input(stream: IO[str]) -> Iterator[tuple[int, ContentItem | str,
         if not isinstance(record, dict) or "id" not in record:
             yield number, "each line must be an object with an 'id'", None
             continue
+        raw_id = record["id"]
         text, image = record.get("text"), record.get("image")
         if not isinstance(text, str | None) or not isinstance(image, str | None):
-            yield number, "'text' and 'image' must be strings", str(record["id"])
+            yield number, "'text' and 'image' must be strings", raw_id
             continue
         if not (text and text.strip()) and not image:
-            yield number, "a line needs a non-empty 'text' or an 'image'", str(record["id"])
+            yield number, "a line needs a non-empty 'text' or an 'image'", raw_id
             continue
+        if image:
+            image = _image_path(image, base)
+            if not Path(image).is_file():
+                yield number, f"image not found: {image}", raw_id
+                continue
         lang = record.get("lang") if isinstance(record.get("lang"), str) else None
-        yield (
-            number,
-            ContentItem(key=str(record["id"]), text=text, lang=lang, image_path=image),
-            str(record["id"]),
-        )
+        yield number, ContentItem(key=str(raw_id), text=text, lang=lang, image_path=image), raw_id
+
+
+def _match_lines(
+    service: Any, lines: list[tuple[int, ContentItem, object]], top_k: int, problems: list[str]
+) -> list[tuple[object, list[ClaimMatch]]]:
+    """Match a batch of lines; when an image cannot be read, the batch is matched line by line
+    so that only the lines whose image fails are reported and skipped."""
+    items = [item for _, item, _ in lines]
+    try:
+        results = service.match_items(items, top_k=top_k, include_no_match=True)
+        return [(raw, m) for (_, _, raw), m in zip(lines, results, strict=True)]
+    except (OSError, ValueError) as exc:  # PIL's unreadable image is an OSError
+        if not any(item.image_path for item in items):
+            raise
+        batch_error = exc
+    out = []
+    for number, item, raw in lines:
+        try:
+            out.append((raw, service.match_items([item], top_k=top_k, include_no_match=True)[0]))
+        except (OSError, ValueError) as exc:
+            if not item.image_path:
+                raise batch_error from exc
+            problems.append(f"line {number}: image {item.image_path} could not be read ({exc})")
+    return out
 
 
 @handle_errors
@@ -133,35 +172,37 @@ def match_batch(
         output.open("w", encoding="utf-8") as out,
         tqdm(desc="matching", unit=" posts", disable=None) as bar,
     ):
-        pending: list[ContentItem] = []
+        pending: list[tuple[int, ContentItem, object]] = []
 
         def flush() -> None:
             nonlocal written
-            results = service.match_items(pending, top_k=top_k, include_no_match=True)
-            for item, matches in zip(pending, results, strict=True):
+            for raw_id, matches in _match_lines(service, pending, top_k, problems):
                 row = {
-                    "id": item.key,
+                    "id": raw_id,  # as written in the input: 7 stays 7, "7" stays "7"
                     "matches": [
                         {k: v for k, v in m.to_dict().items() if k != "internal_id"}
                         for m in sorted(matches, key=lambda m: -m.score)
                     ],
                 }
                 out.write(json.dumps(row, ensure_ascii=False) + "\n")
-            written += len(pending)
+                written += 1
             bar.update(len(pending))
             pending.clear()
 
-        for number, item, _ in _read_batch_input(stream):
+        for number, item, raw_id in _read_batch_input(stream, input_path.resolve().parent):
             if isinstance(item, str):
                 problems.append(f"line {number}: {item}")
                 continue
-            pending.append(item)
+            pending.append((number, item, raw_id))
             if len(pending) >= BATCH:
                 flush()
         if pending:
             flush()
+    problems.sort(key=lambda p: int(p.split(":")[0].removeprefix("line ")))
     for problem in problems[:50]:
         typer.echo(f"skipped {problem}", err=True)
+    if len(problems) > 50:
+        typer.echo(f"... and {len(problems) - 50} more", err=True)
     typer.echo(
         f"matched {written} items, skipped {len(problems)} invalid lines -> {output}", err=True
     )
