@@ -209,3 +209,8 @@ def test_match_batch_reports_unreadable_images_and_matches_the_rest(
     assert rows[0]["matches"][0]["claim_id"] == "metro-1"
     assert "image" in rows[0]["matches"][0]["layers"]
     assert rows[1]["matches"][0]["claim_id"] == "vax-1"
+
+    missing = CliRunner().invoke(cli_app, ["match", "x", "--image", str(folder / "nope.png")])
+    assert missing.exit_code != 0 and "does not exist" in missing.output
+    broken = CliRunner().invoke(cli_app, ["match", "x", "--image", str(folder / "broken.png")])
+    assert broken.exit_code != 0 and "not a readable image" in broken.output

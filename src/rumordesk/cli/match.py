@@ -56,7 +56,8 @@ def _library(library: Path | None) -> Any:
 def match(
     text: Annotated[str, typer.Argument(help="Text of a post, comment or search query.")],
     image: Annotated[
-        Path | None, typer.Option(help="An image to match by perceptual hash.")
+        Path | None,
+        typer.Option(help="An image to match by perceptual hash.", exists=True, dir_okay=False),
     ] = None,
     top_k: Annotated[int, typer.Option("--top-k")] = 5,
     as_json: Annotated[bool, typer.Option("--json")] = False,
@@ -66,6 +67,13 @@ def match(
     ] = None,
 ) -> None:
     """Match one text (and/or image) against the library and explain the result."""
+    if image is not None:
+        from rumordesk.matching.image import pdq_hash
+
+        try:
+            pdq_hash(str(image))  # an unreadable image fails here, before the library loads
+        except (OSError, ValueError) as exc:
+            fail(f"{image}: not a readable image ({exc})")
     service = _library(library)
     item = ContentItem(key="cli", text=text, image_path=str(image) if image else None)
     matches = service.match_items([item], top_k=top_k, include_no_match=True)[0]
