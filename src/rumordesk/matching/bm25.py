@@ -221,15 +221,17 @@ class BM25Index:
         r = np.asarray(rows, dtype=np.int64)
         if ids is None:
             ids = self.token_ids(list(query))
-        common, sizes = kernels.shared_counts(
+        common, sizes, outside = kernels.shared_counts(
             r,
             self._main_pos,
             self._main_dead,
             self._main_sizes,
             self._fwd_ptr,
             self._fwd_tokens,
-            np.unique(ids),
+            ids,
         )
+        if not outside:
+            return common, sizes
         for i in np.flatnonzero(sizes < 0).tolist():  # added since the last build
             row = int(r[i])
             doc = self._docs[row] if self._alive[row] else []

@@ -184,11 +184,14 @@ def candidates(lib: Library, sig: Signals, qvec: F32 | None) -> Candidates:
     keywords), kw_cov = #distinct/#keywords; tok_cov/tok_qcov = shared tokens over claim/query
     tokens; len_ratio = clip(log((|q|+1)/(|first text|+1)), -3, 3); short = |q| < 8.
     """
-    parts = [sig.bm25_rows, sig.cos_rows, sig.lsh]
-    for rare in (sig.exact, sig.keywords, sig.images):
-        if rare:
-            parts.append(_keys(rare))
-    rows_a = sorted_unique(np.concatenate(parts))
+    if sig.exact or sig.keywords or sig.images:
+        parts = [sig.bm25_rows, sig.cos_rows, sig.lsh]
+        for rare in (sig.exact, sig.keywords, sig.images):
+            if rare:
+                parts.append(_keys(rare))
+        rows_a = sorted_unique(np.concatenate(parts))
+    else:
+        rows_a = kernels.sorted_union(sig.bm25_rows, sig.cos_rows, sig.lsh)
     rows = rows_a.tolist()
     n = len(rows)
     x = np.zeros((n, len(FEATURES_HYBRID)), dtype=np.float32)

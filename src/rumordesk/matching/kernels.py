@@ -240,6 +240,32 @@ def lsh_verify(hits, signatures, signature, min_jaccard, many):  # type: ignore[
 
 
 @_jit
+def lsh_near(  # type: ignore[no-untyped-def]
+    signature,
+    mix,
+    salt,
+    sorted_keys,
+    rows,
+    directory,
+    shift,
+    filt,
+    filt_shift,
+    max_per_key,
+    skip_crowded,
+    signatures,
+    min_jaccard,
+    many,
+):
+    """``lsh_verify`` of ``bucket_rows`` of ``band_keys``: a query signature's verified LSH
+    rows in one call (for an index whose buckets hold no live additions)."""
+    keys = band_keys(signature, mix, salt)
+    hits = bucket_rows(
+        sorted_keys, rows, directory, shift, filt, filt_shift, keys, max_per_key, skip_crowded
+    )
+    return lsh_verify(hits, signatures, signature, min_jaccard, many)
+
+
+@_jit
 def _kth_largest(values, kth):  # type: ignore[no-untyped-def]
     """The value of rank ``kth`` (0 = largest) of ``values`` (quickselect on a copy)."""
     a = values.copy()
@@ -540,13 +566,16 @@ def bm25_top(  # type: ignore[no-untyped-def]
 
 
 @_jit
-def shared_counts(rows, main_pos, main_dead, main_sizes, fwd_ptr, fwd_tokens, tokens):  # type: ignore[no-untyped-def]
+def shared_counts(rows, main_pos, main_dead, main_sizes, fwd_ptr, fwd_tokens, query_ids):  # type: ignore[no-untyped-def]
     """Per document row, how many of the distinct query ``tokens`` it holds and how many
     distinct tokens it has, from the forward index (-1, -1 for a row outside the main index,
-    which the caller counts itself; 0, 0 for a removed one)."""
+    which the caller counts itself; 0, 0 for a removed one), and how many rows are outside.
+    ``query_ids`` may repeat a token: each distinct one counts once."""
     n = rows.size
+    tokens, _ = query_terms(query_ids)
     shared = np.zeros(n, dtype=np.float64)
     own = np.zeros(n, dtype=np.float64)
+    outside = 0
     filt = _token_filter(tokens)
     ones = np.ones(tokens.size, dtype=np.float32)
     # gathered level by level (positions, then ranges), so the cache misses of different rows
@@ -563,13 +592,31 @@ def shared_counts(rows, main_pos, main_dead, main_sizes, fwd_ptr, fwd_tokens, to
     for i in range(n):
         if pos[i] < 0:
             shared[i], own[i] = -1.0, -1.0
+            outside += 1
         elif not main_dead[pos[i]]:
             own[i] = main_sizes[pos[i]]
             if tokens.size:
                 shared[i] = _query_sum(
                     fwd_tokens, fwd_tokens, starts[i], stops[i], tokens, filt, ones, False
                 )
-    return shared, own
+    return shared, own, outside
+
+
+@_jit
+def sorted_union(a, b, c):  # type: ignore[no-untyped-def]
+    """The distinct values of three integer arrays, ascending (one query's candidate rows from
+    its BM25, vector and LSH hits: ``np.unique`` of their concatenation in one call)."""
+    merged = np.empty(a.size + b.size + c.size, dtype=np.int64)
+    merged[: a.size] = a
+    merged[a.size : a.size + b.size] = b
+    merged[a.size + b.size :] = c
+    merged.sort()
+    keep = 0
+    for i in range(merged.size):
+        if keep == 0 or merged[i] != merged[keep - 1]:
+            merged[keep] = merged[i]
+            keep += 1
+    return merged[:keep].copy()
 
 
 @_jit

@@ -147,6 +147,19 @@ class MinHashIndex:
         """Rows sharing a band whose estimated Jaccard reaches ``min_jaccard`` (sorted)."""
         if size == 0 or self._n == 0:
             return np.empty(0, np.int64)
+        if not self.buckets.delta_size:  # one compiled call: keys, buckets, verification
+            found: npt.NDArray[np.int64] = kernels.lsh_near(
+                signature,
+                self._mix,
+                self._salt,
+                *self.buckets.compiled_view(),
+                self.buckets.max_per_key,
+                self.buckets.skip_crowded,
+                self.signatures,
+                np.float32(min_jaccard),
+                MANY_CANDIDATES,
+            )
+            return found
         hits = self.buckets.lookup(kernels.band_keys(signature, self._mix, self._salt))
         # In a big library, texts sharing common shingles collide on one band by chance; above
         # MANY_CANDIDATES distinct rows only those colliding on two or more are verified (a true

@@ -115,7 +115,8 @@ class ExactIndex:
         n = codes.size
         if n < MIN_EXACT_CHARS or not self._lengths.size:
             return []
-        lengths = self._lengths[self._lengths <= n]
+        # two lengths at most (``anchor_length``), and most posts are longer than both
+        lengths = self._lengths if self._lengths[-1] <= n else self._lengths[self._lengths <= n]
         if not lengths.size or not len(self.buckets):
             return []
         rows, starts = np.empty(0, np.int64), np.empty(0, np.int64)
