@@ -17,7 +17,6 @@ from __future__ import annotations
 import math
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -81,61 +80,63 @@ class Candidates:
 
     def evidence_for(self, positions: list[int]) -> list[dict[str, LayerEvidence]]:
         """What each layer saw for the candidates at ``positions`` (the dicts shown with match
-        results; the arrays are read once for all of them)."""
+        results; the arrays are read once for all of them, and the rare layers are looked at
+        only when they fired for the query)."""
         sig, lib = self.signals, self.library
         if sig is None or lib is None:
             return [{} for _ in positions]
         at = np.asarray(positions, dtype=np.int64)
-        zeros = [0.0] * len(positions)
-
-        def column(values: npt.NDArray[Any] | None) -> list[Any]:
-            return values[at].tolist() if values is not None else zeros
-
-        ranks = column(self.bm25_rank) if self.bm25_rank is not None else [-1] * len(positions)
+        absent = [False] * len(positions)
+        ranks = self.bm25_rank[at].tolist() if self.bm25_rank is not None else [-1] * len(at)
         bm25_scores = sig.bm25_scores.tolist()
-        norms, cos, jac, cont, py_jac = (
-            self.x[at, 0].tolist(),
-            column(self.cos),
-            column(self.jac),
-            column(self.cont),
-            column(self.py_jac),
-        )
-        in_cos = column(self.in_cos) if self.in_cos is not None else [False] * len(positions)
-        in_lsh = column(self.in_lsh) if self.in_lsh is not None else [False] * len(positions)
+        norms = self.x[at, 0].tolist()
+        jac = self.jac[at].tolist() if self.jac is not None else [0.0] * len(at)
+        cont = self.cont[at].tolist() if self.cont is not None else [0.0] * len(at)
+        py_jac = self.py_jac[at].tolist() if self.py_jac is not None else None
+        in_lsh = self.in_lsh[at].tolist() if self.in_lsh is not None else absent
+        cos = self.cos[at].tolist() if self.cos is not None else None
+        in_cos = self.in_cos[at].tolist() if self.in_cos is not None else absent
+        rare = bool(sig.exact or sig.keywords or sig.images)
         out = []
-        for n, i in enumerate(positions):
-            r = self.rows[i]
+        for n, rank in enumerate(ranks):
             ev: dict[str, LayerEvidence] = {}
-            rank = ranks[n]
             if rank >= 0:
                 ev["bm25"] = LayerEvidence(
                     bm25_scores[rank], {"rank": rank + 1, "normalised": round(norms[n], 4)}
                 )
-            if self.cos is not None and (in_cos[n] or cos[n] >= 0.5):
+            if cos is not None and (in_cos[n] or cos[n] >= 0.5):
                 ev["semantic"] = LayerEvidence(cos[n])
             if in_lsh[n] or jac[n] >= 0.2:
                 ev["minhash"] = LayerEvidence(jac[n], {"containment": round(cont[n], 4)})
-            if py_jac[n] >= 0.2:
+            if py_jac is not None and py_jac[n] >= 0.2:
                 ev["pinyin"] = LayerEvidence(py_jac[n])
-            if sig.exact and r in sig.exact:
-                ev["exact"] = LayerEvidence(1.0, {"spans": [[s, e] for _, s, e in sig.exact[r]]})
-            hits = sig.keywords.get(r) if sig.keywords else None
-            if hits is not None:
-                words = {w for w, _, _ in hits}
-                total = max(len(lib.keywords[r]), 1)
-                ev["keyword"] = LayerEvidence(
-                    len(words) / total,
-                    {"keywords": sorted(words), "spans": [[s, e] for _, s, e in hits]},
-                )
-            image = sig.images.get(r) if sig.images else None
-            if image is not None:
-                dist, h = image
-                ev["image"] = LayerEvidence(
-                    self.image_score[i],
-                    {"distance": dist, "hash": h, "max_distance": MAX_DISTANCE},
-                )
+            if rare:
+                self._rare_evidence(ev, positions[n], sig, lib)
             out.append(ev)
         return out
+
+    def _rare_evidence(
+        self, ev: dict[str, LayerEvidence], i: int, sig: Signals, lib: Library
+    ) -> None:
+        """The exact, keyword and image layers' evidence for the candidate at position ``i``."""
+        r = self.rows[i]
+        if sig.exact and r in sig.exact:
+            ev["exact"] = LayerEvidence(1.0, {"spans": [[s, e] for _, s, e in sig.exact[r]]})
+        hits = sig.keywords.get(r) if sig.keywords else None
+        if hits is not None:
+            words = {w for w, _, _ in hits}
+            total = max(len(lib.keywords[r]), 1)
+            ev["keyword"] = LayerEvidence(
+                len(words) / total,
+                {"keywords": sorted(words), "spans": [[s, e] for _, s, e in hits]},
+            )
+        image = sig.images.get(r) if sig.images else None
+        if image is not None:
+            dist, h = image
+            ev["image"] = LayerEvidence(
+                self.image_score[i],
+                {"distance": dist, "hash": h, "max_distance": MAX_DISTANCE},
+            )
 
     @property
     def evidence(self) -> list[dict[str, LayerEvidence]]:
