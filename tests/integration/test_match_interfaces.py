@@ -98,6 +98,9 @@ def test_match_one_and_batch_over_http(client, library: dict[str, str], tmp_path
     assert c.post("/v1/match", headers=h, json={"text": ""}).status_code == 422
     bad = c.post("/v1/match", headers=h, json={"image_base64": "***"})
     assert bad.status_code == 422 and "base64" in bad.json()["detail"]
+    not_image = base64.b64encode(b"this is not a picture").decode()
+    r = c.post("/v1/match", headers=h, json={"items": [{"text": "x"}, {"image_base64": not_image}]})
+    assert r.status_code == 422 and "items.1.image_base64: not a readable image" in r.text
 
 
 def test_match_batch_cli_contract(

@@ -11,6 +11,7 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
+from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from rumordesk.api.deps import DeskDep, PrincipalDep
@@ -73,6 +74,11 @@ def _image_file(stack: ExitStack, data: str, index: int) -> str:
     handle = stack.enter_context(tempfile.NamedTemporaryFile(suffix=".img"))
     handle.write(raw)
     handle.flush()
+    try:
+        with Image.open(handle.name) as img:
+            img.verify()  # the header and structure, without decoding the pixels
+    except (OSError, SyntaxError, ValueError):
+        raise ValidationFailed(f"items.{index}.image_base64: not a readable image") from None
     return str(Path(handle.name))
 
 
@@ -92,12 +98,17 @@ async def match(body: MatchRequest, desk: DeskDep, principal: PrincipalDep) -> A
             )
             for i, item in enumerate(items)
         ]
-        results = await run_in_threadpool(
-            desk.matching.match_items,
-            content,
-            top_k=body.top_k,
-            include_no_match=body.include_no_match,
-        )
+        try:
+            results = await run_in_threadpool(
+                desk.matching.match_items,
+                content,
+                top_k=body.top_k,
+                include_no_match=body.include_no_match,
+            )
+        except OSError as exc:  # an image that passed the check but cannot be decoded
+            if not any(item.image_path for item in content):
+                raise
+            raise ValidationFailed(f"an image could not be read: {exc}") from None
     rows = [
         {"id": item.key, "matches": [m.to_dict() for m in matches]}
         for item, matches in zip(content, results, strict=True)
