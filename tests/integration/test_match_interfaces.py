@@ -103,15 +103,17 @@ def test_match_one_and_batch_over_http(client, library: dict[str, str], tmp_path
     assert r.status_code == 422 and "items.1.image_base64: not a readable image" in r.text
 
 
-def test_match_batch_cli_contract(
-    library: dict[str, str],
-    database_url: str,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    desk: Rumordesk,
-) -> None:
+@pytest.fixture
+def cli_library(
+    library: dict[str, str], database_url: str, monkeypatch: pytest.MonkeyPatch, desk: Rumordesk
+) -> dict[str, str]:
+    """The library, with the CLI pointed at the same database and data folder."""
     monkeypatch.setenv("RUMORDESK_DATABASE_URL", database_url)
     monkeypatch.setenv("RUMORDESK_DATA_DIR", str(desk.settings.data_dir))
+    return library
+
+
+def test_match_batch_cli_contract(cli_library: dict[str, str], tmp_path: Path) -> None:
     posts = tmp_path / "posts.jsonl"
     posts.write_text(
         "\n".join(
@@ -178,14 +180,8 @@ def test_match_batch_against_a_claims_file(
 
 
 def test_match_batch_reports_unreadable_images_and_matches_the_rest(
-    library: dict[str, str],
-    database_url: str,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    desk: Rumordesk,
+    cli_library: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("RUMORDESK_DATABASE_URL", database_url)
-    monkeypatch.setenv("RUMORDESK_DATA_DIR", str(desk.settings.data_dir))
     folder = tmp_path / "batch"
     folder.mkdir()
     Image.open(_picture(tmp_path / "original.png")).resize((200, 200)).save(folder / "copy.jpg")
