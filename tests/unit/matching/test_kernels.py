@@ -153,3 +153,50 @@ def test_exact_index_of_no_texts_finds_nothing() -> None:
     index = ExactIndex()
     index.build([])
     assert len(index) == 0 and index.find("any post at all, long enough") == []
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, 50), max_size=40), st.lists(st.integers(0, 50), max_size=20))
+def test_sorted_union_is_the_unique_of_the_concatenation(a: list[int], b: list[int]) -> None:
+    arrays = [np.asarray(v, dtype=np.int64) for v in (a, b, a[::2])]
+    expected = np.unique(np.concatenate(arrays))
+    assert np.array_equal(kernels.sorted_union(*arrays), expected)
+
+
+def test_lsh_near_equals_its_three_steps() -> None:
+    rng = np.random.default_rng(4)
+    index = MinHashIndex(num_perm=64, bands=32)
+    words = [f"w{i}" for i in range(40)]
+    texts = [" ".join(rng.choice(words, size=12)) for _ in range(300)]
+    sigs = [index.signature(shingle_ids(t, 3)) for t in texts]
+    index.add_many(np.stack(sigs), np.full(len(texts), 30, dtype=np.int64))
+    buckets = index.buckets
+    for text in texts[:40]:
+        sig = index.signature(shingle_ids(text, 3))
+        hits = buckets.lookup(kernels.band_keys(sig, index._mix, index._salt))
+        for floor, many in ((0.2, 1024), (0.05, 4)):
+            stepwise = kernels.lsh_verify(hits, index.signatures, sig, np.float32(floor), many)
+            fused = kernels.lsh_near(
+                sig,
+                index._mix,
+                index._salt,
+                *buckets.compiled_view(),
+                buckets.max_per_key,
+                buckets.skip_crowded,
+                index.signatures,
+                np.float32(floor),
+                many,
+            )
+            assert np.array_equal(fused, stepwise)
+    assert index.near(sigs[0], 30, min_jaccard=0.2).size  # a text finds at least itself
+
+
+def test_shared_counts_count_each_distinct_query_token_once() -> None:
+    index = BM25Index()
+    index.build([["a", "b", "c"], ["b", "d"], ["e"]])
+    ids = index.token_ids(["b", "b", "a", "z", "a"])
+    shared, own = index.shared_tokens(np.arange(3), {"a", "b", "z"}, ids)
+    assert shared.tolist() == [2.0, 1.0, 0.0] and own.tolist() == [3.0, 2.0, 1.0]
+    index.add(["a", "b", "a"])  # a live addition is counted from its tokens
+    shared, own = index.shared_tokens(np.arange(4), {"a", "b", "z"}, ids)
+    assert shared.tolist() == [2.0, 1.0, 0.0, 2.0] and own.tolist() == [3.0, 2.0, 1.0, 2.0]
