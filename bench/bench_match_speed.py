@@ -13,7 +13,8 @@ shared machine whose speed drifts (every pass is printed too); p50/p99 latency o
 full matches, build time and memory: the process's RSS once the index is built and its inputs freed
 (the encoder model included; the difference between two sizes is the memory per claim), RSS growth
 over the build, and the peak.
-``--load`` also times saving the index and loading it back.
+``--load`` also times saving the index and loading it back; ``--without-encoder`` also times the
+full path with the encoder's vectors looked up (everything but the encoder, ms a post).
 The 1M case takes 20-45 minutes (the graph build) and ~6 GB peak (inputs included): use
 ``--sizes`` to skip it.
 """
@@ -87,6 +88,20 @@ def encoder_rate(encoder: UseEncoder, texts: list[str]) -> float:
     return len(texts) / (time.perf_counter() - start)
 
 
+class LookupEncoder:
+    """The encoder's own vectors for a fixed set of texts, looked up: the full path with it
+    times everything but the encoder (``--without-encoder``), which is what code changes outside
+    the encoder move, without the encoder's run-to-run noise."""
+
+    def __init__(self, encoder: UseEncoder, texts: list[str]) -> None:
+        self.dim = encoder.dim
+        self._vectors = dict(zip(texts, encoder.encode(texts), strict=True))
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """The stored vectors of ``texts``."""
+        return np.stack([self._vectors[t] for t in texts])
+
+
 def measure(matcher: Matcher, posts: list[str], semantic: bool) -> float:
     """Posts per second through ``match_many`` (its chunks, cache off, normaliser cache
     emptied: every post is prepared from scratch, as unique posts in a stream are)."""
@@ -152,6 +167,11 @@ def main() -> None:
         "--stages", action="store_true", help="also print milliseconds per post by stage"
     )
     parser.add_argument(
+        "--without-encoder",
+        action="store_true",
+        help="also time the full path with the encoder's vectors looked up (ms a post by pass)",
+    )
+    parser.add_argument(
         "--repeat",
         type=int,
         default=3,
@@ -209,6 +229,15 @@ def main() -> None:
             + "; ".join(f"{k} " + ", ".join(f"{r:.0f}" for r in v) for k, v in rates.items()),
             flush=True,
         )
+        if args.without_encoder:
+            matcher._encoder = LookupEncoder(base, batch)
+            rest = [1000 / measure(matcher, posts, semantic=True) for _ in range(args.repeat)]
+            matcher._encoder = base
+            print(
+                f"{size:,} claims, full path without the encoder, ms/post by pass: "
+                + ", ".join(f"{r:.3f}" for r in rest),
+                flush=True,
+            )
         enc_rate, lexical, full = (max(rates[k]) for k in ("encoder", "lexical", "full"))
         if args.stages:
             for semantic in (False, True):
