@@ -40,15 +40,18 @@ def without_tone_numbers(word: str) -> str | None:
     "ha3iqu1" → "haiqu"), or None when ``word`` is not one.
 
     Each syllable may carry one digit 1-5, after it (pypinyin's TONE3 style) or after the vowel
-    that takes the tone (TONE2); at least one digit must be present, and every digit must sit
-    inside or right after a syllable, so l33t words ("he11o", "v4ccine") never read as pinyin.
+    that takes the tone (TONE2); at least one digit must be present, every digit must sit inside
+    or right after a syllable, and at least one syllable must have two letters or more, so l33t
+    words ("he11o", "v4ccine") and codes ("A4" paper, "O2O") never read as pinyin.
     """
     if not any(ch in _TONE_DIGITS for ch in word):
         return None
     n = len(word)
-    reachable = [True] + [False] * n
+    # per position: reachable with only one-letter syllables so far (bit 1), or with a longer
+    # one among them (bit 2)
+    reach = [1] + [0] * n
     for start in range(n):
-        if not reachable[start] or not word[start].isalpha():
+        if not reach[start] or not word[start].isalpha():
             continue
         digits = 0
         for end in range(start + 1, min(n, start + LONGEST + 1) + 1):
@@ -63,7 +66,7 @@ def without_tone_numbers(word: str) -> str | None:
             if digits:
                 letters = "".join(c for c in letters if c not in _TONE_DIGITS)
             if letters in SYLLABLES:
-                reachable[end] = True
-    if not reachable[n]:
+                reach[end] |= 2 if len(letters) > 1 else reach[start]
+    if not reach[n] & 2:
         return None
     return "".join(ch for ch in word if ch not in _TONE_DIGITS)

@@ -66,6 +66,10 @@ def test_pinyin_of_falls_back_to_the_character() -> None:
         ("v4ccine", None),
         ("mp3", None),
         ("hai3x", None),
+        ("a4", None),  # A4 paper, not 啊
+        ("o2o", None),
+        ("e3", None),
+        ("e4xing4", "exing"),  # a lone vowel is a syllable beside a longer one
     ],
 )
 def test_tone_numbers_are_read_only_on_pinyin_syllables(word: str, expected: str | None) -> None:
