@@ -134,7 +134,10 @@ def _read_batch_input(
 
 
 def _match_lines(
-    service: Any, lines: list[tuple[int, ContentItem, object]], top_k: int, problems: list[str]
+    service: Any,
+    lines: list[tuple[int, ContentItem, object]],
+    top_k: int,
+    problems: list[tuple[int, str]],
 ) -> list[tuple[object, list[ClaimMatch]]]:
     """Match a batch of lines; when an image cannot be read, the batch is matched line by line
     so that only the lines whose image fails are reported and skipped."""
@@ -153,7 +156,7 @@ def _match_lines(
         except (OSError, ValueError) as exc:
             if not item.image_path:
                 raise batch_error from exc
-            problems.append(f"line {number}: image {item.image_path} could not be read ({exc})")
+            problems.append((number, f"image {item.image_path} could not be read ({exc})"))
     return out
 
 
@@ -173,7 +176,7 @@ def match_batch(
     if top_k < 1:
         fail("--top-k must be at least 1")
     service = _library(library)
-    problems: list[str] = []
+    problems: list[tuple[int, str]] = []  # (line number, what is wrong)
     written = 0
     with (
         open_text(input_path) as stream,
@@ -199,16 +202,16 @@ def match_batch(
 
         for number, item, raw_id in _read_batch_input(stream, input_path.resolve().parent):
             if isinstance(item, str):
-                problems.append(f"line {number}: {item}")
+                problems.append((number, item))
                 continue
             pending.append((number, item, raw_id))
             if len(pending) >= BATCH:
                 flush()
         if pending:
             flush()
-    problems.sort(key=lambda p: int(p.split(":")[0].removeprefix("line ")))
-    for problem in problems[:50]:
-        typer.echo(f"skipped {problem}", err=True)
+    problems.sort()  # image failures are found after the lines read later
+    for number, problem in problems[:50]:
+        typer.echo(f"skipped line {number}: {problem}", err=True)
     if len(problems) > 50:
         typer.echo(f"... and {len(problems) - 50} more", err=True)
     typer.echo(

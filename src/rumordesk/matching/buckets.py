@@ -8,29 +8,14 @@ fraction of the main part.
 
 from __future__ import annotations
 
-from typing import TypeVar
-
 import numpy as np
 import numpy.typing as npt
 
 from rumordesk.matching import kernels
 
-_Int = TypeVar("_Int", bound=np.integer)
 U64 = npt.NDArray[np.uint64]
 Keys = npt.NDArray[np.uint64] | npt.NDArray[np.uint32]  # uint32 with ``key_bits=32``
 U32 = npt.NDArray[np.uint32]
-
-
-def sorted_unique(values: npt.NDArray[_Int]) -> npt.NDArray[_Int]:
-    """``np.unique`` for the small arrays of one query: a plain sort and a neighbour mask beat
-    its hash-based path by several times at a few thousand values."""
-    out = np.sort(values)
-    if out.size > 1:
-        keep = np.empty(out.size, dtype=bool)
-        keep[0] = True
-        np.not_equal(out[1:], out[:-1], out=keep[1:])
-        out = out[keep]
-    return out
 
 
 class HashBuckets:

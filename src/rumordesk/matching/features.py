@@ -22,7 +22,6 @@ import numpy as np
 import numpy.typing as npt
 
 from rumordesk.matching import kernels
-from rumordesk.matching.buckets import sorted_unique
 from rumordesk.matching.image import MAX_DISTANCE
 from rumordesk.matching.library import Library, Signals
 from rumordesk.matching.records import LayerEvidence
@@ -185,14 +184,12 @@ def candidates(lib: Library, sig: Signals, qvec: F32 | None) -> Candidates:
     keywords), kw_cov = #distinct/#keywords; tok_cov/tok_qcov = shared tokens over claim/query
     tokens; len_ratio = clip(log((|q|+1)/(|first text|+1)), -3, 3); short = |q| < 8.
     """
-    if sig.exact or sig.keywords or sig.images:
-        parts = [sig.bm25_rows, sig.cos_rows, sig.lsh]
-        for rare in (sig.exact, sig.keywords, sig.images):
-            if rare:
-                parts.append(_keys(rare))
-        rows_a = sorted_unique(np.concatenate(parts))
-    else:
-        rows_a = kernels.sorted_union(sig.bm25_rows, sig.cos_rows, sig.lsh)
+    lexical = sig.lsh
+    if sig.exact or sig.keywords or sig.images:  # rare layers: their rows join the LSH's
+        lexical = np.concatenate(
+            [sig.lsh, *(_keys(r) for r in (sig.exact, sig.keywords, sig.images) if r)]
+        )
+    rows_a = kernels.sorted_union(sig.bm25_rows, sig.cos_rows, lexical)
     rows = rows_a.tolist()
     n = len(rows)
     x = np.zeros((n, len(FEATURES_HYBRID)), dtype=np.float32)

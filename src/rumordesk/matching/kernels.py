@@ -610,13 +610,8 @@ def sorted_union(a, b, c):  # type: ignore[no-untyped-def]
     merged[: a.size] = a
     merged[a.size : a.size + b.size] = b
     merged[a.size + b.size :] = c
-    merged.sort()
-    keep = 0
-    for i in range(merged.size):
-        if keep == 0 or merged[i] != merged[keep - 1]:
-            merged[keep] = merged[i]
-            keep += 1
-    return merged[:keep].copy()
+    distinct, _ = run_lengths(np.sort(merged))
+    return distinct
 
 
 @_jit

@@ -440,7 +440,8 @@ def test_features_equal_reference(regression_matcher: Matcher, semantic: bool) -
 
 def test_buckets_answer_like_a_dict_of_lists() -> None:
     """Vectorised lookup and the bitmap-filtered ``contains`` against a plain dict."""
-    from rumordesk.matching.buckets import HashBuckets, sorted_unique
+    from rumordesk.matching import kernels
+    from rumordesk.matching.buckets import HashBuckets
 
     rng = np.random.default_rng(5)
     keys = rng.integers(0, 2**64 - 1, size=300, dtype=np.uint64)[rng.integers(0, 300, 5000)]
@@ -460,7 +461,8 @@ def test_buckets_answer_like_a_dict_of_lists() -> None:
     present = np.asarray([k in naive for k in probe.tolist()])
     assert np.array_equal(buckets.contains(probe), present)
     values = rng.integers(0, 40, size=200).astype(np.uint32)
-    assert np.array_equal(sorted_unique(values), np.unique(values))
+    none = np.empty(0, dtype=np.int64)
+    assert np.array_equal(kernels.sorted_union(values, none, none), np.unique(values))
 
 
 def test_exact_finds_first_occurrence_of_every_contained_text() -> None:
