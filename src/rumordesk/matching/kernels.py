@@ -105,16 +105,35 @@ def key_filter(sorted_keys, bits):  # type: ignore[no-untyped-def]
 
 
 @_jit
-def _bucket_range(sorted_keys, directory, shift, filt, filt_shift, key):  # type: ignore[no-untyped-def]
-    """[lo, hi) of ``key`` in ``sorted_keys`` through the filter (``key_filter``) and the
-    directory over the top bits."""
-    b = (np.uint64(key) * _MIX) >> filt_shift
-    if not (filt[b >> np.uint64(6)] >> (b & np.uint64(63))) & np.uint64(1):
-        return np.int64(0), np.int64(0)
-    slot = np.int64(np.uint64(key) >> shift)
-    lo, hi = np.int64(directory[slot]), np.int64(directory[slot + 1])
-    run = sorted_keys[lo:hi]  # a slot holds few distinct keys, but one may repeat many times
-    return lo + np.searchsorted(run, key, side="left"), lo + np.searchsorted(run, key, side="right")
+def _bucket_ranges(sorted_keys, directory, shift, filt, filt_shift, keys):  # type: ignore[no-untyped-def]
+    """[lo, hi) of each of ``keys`` in ``sorted_keys``, through the filter (``key_filter``) and
+    the directory over the top bits (lo == hi: absent).
+
+    Done level by level over all keys (filter bits, then directory slots of the keys that
+    passed, then the runs of keys): each level's reads are independent of one another, so their
+    cache misses overlap, where probing key by key waits for each level in turn.
+    """
+    n = keys.size
+    lo = np.zeros(n, dtype=np.int64)
+    hi = np.zeros(n, dtype=np.int64)
+    passed = np.empty(n, dtype=np.int64)
+    m = 0
+    for i in range(n):
+        b = (np.uint64(keys[i]) * _MIX) >> filt_shift
+        if (filt[b >> np.uint64(6)] >> (b & np.uint64(63))) & np.uint64(1):
+            passed[m] = i
+            m += 1
+    for p in range(m):
+        i = passed[p]
+        slot = np.int64(np.uint64(keys[i]) >> shift)
+        lo[i], hi[i] = directory[slot], directory[slot + 1]
+    for p in range(m):
+        i = passed[p]
+        run = sorted_keys[lo[i] : hi[i]]  # a slot holds few distinct keys, one maybe many times
+        first = lo[i]
+        lo[i] = first + np.searchsorted(run, keys[i], side="left")
+        hi[i] = first + np.searchsorted(run, keys[i], side="right")
+    return lo, hi
 
 
 @_jit
@@ -124,11 +143,9 @@ def bucket_rows(  # type: ignore[no-untyped-def]
     """Rows stored under any of ``query_keys`` in a sorted multi-map with a top-bits directory
     (``HashBuckets``), in key order, may repeat: at most ``max_per_key`` each, or, with
     ``skip_crowded``, none of a key holding more."""
-    lo = np.empty(query_keys.size, dtype=np.int64)
-    hi = np.empty(query_keys.size, dtype=np.int64)
+    lo, hi = _bucket_ranges(sorted_keys, directory, shift, filt, filt_shift, query_keys)
     total = 0
     for i in range(query_keys.size):
-        lo[i], hi[i] = _bucket_range(sorted_keys, directory, shift, filt, filt_shift, query_keys[i])
         if hi[i] - lo[i] > max_per_key:
             hi[i] = lo[i] if skip_crowded else lo[i] + max_per_key
         total += hi[i] - lo[i]
@@ -144,54 +161,8 @@ def bucket_rows(  # type: ignore[no-untyped-def]
 @_jit
 def bucket_contains(sorted_keys, directory, shift, filt, filt_shift, query_keys):  # type: ignore[no-untyped-def]
     """Which of ``query_keys`` are stored."""
-    out = np.zeros(query_keys.size, dtype=np.bool_)
-    for i in range(query_keys.size):
-        lo, hi = _bucket_range(sorted_keys, directory, shift, filt, filt_shift, query_keys[i])
-        out[i] = hi > lo
-    return out
-
-
-@_jit
-def radix_order(keys):  # type: ignore[no-untyped-def]
-    """A stable permutation sorting non-negative integer ``keys`` (LSD radix, 11 bits a pass).
-
-    The few thousand (document, value) pairs of one query sort in cache this way; summing them
-    into a library-sized dense array instead costs a cache miss per posting at a million claims.
-    """
-    n = keys.size
-    order = np.arange(n)
-    if n < 2:
-        return order
-    top = 0
-    for i in range(n):
-        if keys[i] > top:
-            top = keys[i]
-    scratch = np.empty(n, dtype=np.int64)
-    counts = np.empty(2049, dtype=np.int64)
-    shift = 0
-    while shift == 0 or (top >> shift) > 0:
-        counts[:] = 0
-        for i in range(n):
-            counts[((keys[order[i]] >> shift) & 2047) + 1] += 1
-        for b in range(2048):
-            counts[b + 1] += counts[b]
-        for i in range(n):
-            d = (keys[order[i]] >> shift) & 2047
-            scratch[counts[d]] = order[i]
-            counts[d] += 1
-        order, scratch = scratch, order
-        shift += 11
-    return order
-
-
-@_jit
-def _agreement(signatures, row, signature):  # type: ignore[no-untyped-def]
-    """The number of positions where stored signature ``row`` equals ``signature``."""
-    equal = 0
-    for j in range(signature.size):
-        if signatures[row, j] == signature[j]:
-            equal += 1
-    return equal
+    lo, hi = _bucket_ranges(sorted_keys, directory, shift, filt, filt_shift, query_keys)
+    return hi > lo
 
 
 @_jit
@@ -211,12 +182,32 @@ def run_lengths(ordered):  # type: ignore[no-untyped-def]
 
 
 @_jit
+def gather_rows(matrix, rows):  # type: ignore[no-untyped-def]
+    """``matrix[rows]`` copied element by element into a new contiguous array.
+
+    Reading many scattered rows is bound by memory latency: in this tight loop the rows' loads
+    are independent, so their cache misses overlap, where a loop that compares each row as it
+    reads it waits for one row's miss before the next (440 signature rows of a 1M library:
+    ~14 against ~40 µs). Numba's row slice assignment costs a view per row, hence the loop.
+    """
+    m = rows.size
+    width = matrix.shape[1]
+    out = np.empty((m, width), dtype=matrix.dtype)
+    for i in range(m):
+        r = rows[i]
+        for j in range(width):
+            out[i, j] = matrix[r, j]
+    return out
+
+
+@_jit
 def lsh_verify(hits, signatures, signature, min_jaccard, many):  # type: ignore[no-untyped-def]
     """Distinct rows among band ``hits`` (rows colliding on two or more bands only when more
-    than ``many`` collide) whose share of equal signature positions reaches ``min_jaccard``."""
+    than ``many`` collide) whose share of equal signature positions reaches ``min_jaccard``,
+    ascending."""
     if hits.size == 0:
         return np.empty(0, dtype=np.int64)
-    distinct, shared = run_lengths(hits[radix_order(hits)])
+    distinct, shared = run_lengths(np.sort(hits))
     n = distinct.size
     need = 2 if n > many else 1
     num_perm = signature.size
@@ -226,14 +217,14 @@ def lsh_verify(hits, signatures, signature, min_jaccard, many):  # type: ignore[
         if shared[i] >= need:
             rows[m] = distinct[i]
             m += 1
-    # agreements first, tests after: no branch between rows, so their cache misses overlap
-    agree = np.empty(m, dtype=np.int64)
-    for i in range(m):
-        agree[i] = _agreement(signatures, rows[i], signature)
+    stored = gather_rows(signatures, rows[:m])  # the scattered reads first, overlapped
     out = np.empty(m, dtype=np.int64)
     kept = 0
     for i in range(m):
-        if np.float32(agree[i] / num_perm) >= min_jaccard:
+        equal = 0
+        for j in range(num_perm):
+            equal += stored[i, j] == signature[j]
+        if np.float32(equal / num_perm) >= min_jaccard:
             out[kept] = rows[i]
             kept += 1
     return out[:kept].copy()
@@ -357,26 +348,56 @@ def _token_filter(tokens):  # type: ignore[no-untyped-def]
 
 
 @_jit
-def _query_sum(fwd_tokens, fwd_weights, start, stop, tokens, filt, weights, scored):  # type: ignore[no-untyped-def]
-    """Sum over a document's forward entries [start, stop) that are query ``tokens`` of the query
-    weight, times the entry's score when ``scored`` (``filt`` = ``_token_filter(tokens)``).
+def _entry_value(t, score, tokens, filt, weights, scored):  # type: ignore[no-untyped-def]
+    """What one forward entry (token ``t``, BM25 ``score``) adds to ``_query_sum``: the query
+    weight of its token, times the score when ``scored``; 0 for a token not in the query."""
+    low = t & 4095
+    if not (filt[low >> 6] >> np.uint64(low & 63)) & np.uint64(1):
+        return 0.0
+    for j in range(tokens.size):
+        if tokens[j] == t:
+            if scored:
+                return np.float64(np.float32(weights[j] * score))
+            return np.float64(weights[j])
+    return 0.0
+
+
+@_jit
+def _query_sum(fwd_tokens, fwd_weights, start, stop, tokens, filt, weights, scored, total):  # type: ignore[no-untyped-def]
+    """``total`` plus, over a document's forward entries [start, stop), ``_entry_value`` of each
+    (``filt`` = ``_token_filter(tokens)``: it rules out most entries with one lookup in L1).
 
     Entry q's token is ``fwd_tokens[2q]`` and its score ``fwd_weights[2q + 1]``: two views of
     one interleaved buffer, so a document's entries share cache lines."""
-    total = 0.0
     for q in range(start, stop):
-        t = np.int64(fwd_tokens[2 * q])
-        low = t & 4095
-        if not (filt[low >> 6] >> np.uint64(low & 63)) & np.uint64(1):
-            continue
-        for j in range(tokens.size):
-            if tokens[j] == t:
-                if scored:
-                    total += np.float64(np.float32(weights[j] * fwd_weights[2 * q + 1]))
-                else:
-                    total += weights[j]
-                break
+        total += _entry_value(
+            np.int64(fwd_tokens[2 * q]), fwd_weights[2 * q + 1], tokens, filt, weights, scored
+        )
     return total
+
+
+@_jit
+def _first_entries(fwd_tokens, starts, stops):  # type: ignore[no-untyped-def]
+    """The token of each document's first forward entry (0 for an empty range), read in one
+    tight loop: the documents' cache misses overlap here, and the scoring loop that follows,
+    which starts at each range's second entry, finds their first lines in cache."""
+    out = np.zeros(starts.size, dtype=np.int64)
+    for i in range(starts.size):
+        if stops[i] > starts[i]:
+            out[i] = fwd_tokens[2 * starts[i]]
+    return out
+
+
+@_jit
+def _document_sum(fwd_tokens, fwd_weights, start, stop, first, tokens, filt, weights, scored):  # type: ignore[no-untyped-def]
+    """``_query_sum`` over [start, stop) given the range's first token ``first``
+    (``_first_entries``): the same additions in the same order."""
+    if stop <= start:
+        return 0.0
+    total = _entry_value(first, fwd_weights[2 * start + 1], tokens, filt, weights, scored)
+    return _query_sum(
+        fwd_tokens, fwd_weights, start + 1, stop, tokens, filt, weights, scored, total
+    )
 
 
 @_jit
@@ -527,15 +548,12 @@ def bm25_top(  # type: ignore[no-untyped-def]
         order = np.argsort(-bound)
         starts = np.empty(order.size, dtype=np.int64)
         stops = np.empty(order.size, dtype=np.int64)
-        touched = 0
         for i in range(order.size):
-            # independent reads of every candidate's forward range and first entry: their
-            # cache misses overlap here instead of stalling the re-scoring loop one by one
             d = docs[order[i]]
             starts[i], stops[i] = fwd_ptr[d], fwd_ptr[d + 1]
-            touched += fwd_tokens[2 * starts[i]]
-        if touched == -1:  # never: keeps the reads from being optimised away
-            return docs[:0].copy(), sums[:0].astype(np.float32)
+        # independent reads of every candidate's first entry: their cache misses overlap here
+        # instead of stalling the re-scoring loop one by one
+        first = _first_entries(fwd_tokens, starts, stops)
         filt = _token_filter(tokens)
         heap = np.empty(k, dtype=np.float64)
         size = 0
@@ -549,8 +567,16 @@ def bm25_top(  # type: ignore[no-untyped-def]
             if found[o] == n_cut:
                 score = sums[o]  # in every cut list: the partial sum is the whole score
             else:
-                score = _query_sum(
-                    fwd_tokens, fwd_scores, starts[i], stops[i], tokens, filt, weights, True
+                score = _document_sum(
+                    fwd_tokens,
+                    fwd_scores,
+                    starts[i],
+                    stops[i],
+                    first[i],
+                    tokens,
+                    filt,
+                    weights,
+                    True,
                 )
             scores[i] = score
             if size < k:
@@ -589,6 +615,7 @@ def shared_counts(rows, main_pos, main_dead, main_sizes, fwd_ptr, fwd_tokens, qu
     for i in range(n):
         if pos[i] >= 0:
             starts[i], stops[i] = fwd_ptr[pos[i]], fwd_ptr[pos[i] + 1]
+    first = _first_entries(fwd_tokens, starts, stops)
     for i in range(n):
         if pos[i] < 0:
             shared[i], own[i] = -1.0, -1.0
@@ -596,8 +623,8 @@ def shared_counts(rows, main_pos, main_dead, main_sizes, fwd_ptr, fwd_tokens, qu
         elif not main_dead[pos[i]]:
             own[i] = main_sizes[pos[i]]
             if tokens.size:
-                shared[i] = _query_sum(
-                    fwd_tokens, fwd_tokens, starts[i], stops[i], tokens, filt, ones, False
+                shared[i] = _document_sum(
+                    fwd_tokens, fwd_tokens, starts[i], stops[i], first[i], tokens, filt, ones, False
                 )
     return shared, own, outside
 
@@ -623,46 +650,74 @@ def anchor_candidates(  # type: ignore[no-untyped-def]
 
     ``codes`` are the post's code points; a window of length L starting at s hashes to
     (sum_j codes[s + j] * weights[j]) xor L, the anchor of a claim text of that anchor length.
+    Every window is hashed first and all are probed together (``_bucket_ranges``).
     """
     n = codes.size
-    found_rows = []
-    found_starts = []
+    windows = 0
+    for li in range(lengths.size):
+        windows += max(0, n - lengths[li] + 1)
+    keys = np.empty(windows, dtype=np.uint64)
+    starts = np.empty(windows, dtype=np.int64)
+    w = 0
     for li in range(lengths.size):
         length = lengths[li]
         for s in range(n - length + 1):
             h = np.uint64(0)
             for j in range(length):
                 h += codes[s + j] * weights[j]
-            h ^= np.uint64(length)
-            lo, hi = _bucket_range(sorted_keys, directory, shift, filt, filt_shift, h)
-            for p in range(lo, min(hi, lo + max_per_key)):
-                found_rows.append(np.int64(rows[p]))
-                found_starts.append(np.int64(s))
-    out_rows = np.array(found_rows, dtype=np.int64) if found_rows else np.empty(0, np.int64)
-    out_starts = np.array(found_starts, dtype=np.int64) if found_starts else np.empty(0, np.int64)
+            keys[w] = h ^ np.uint64(length)
+            starts[w] = s
+            w += 1
+    lo, hi = _bucket_ranges(sorted_keys, directory, shift, filt, filt_shift, keys)
+    total = 0
+    for i in range(windows):
+        total += min(hi[i] - lo[i], max_per_key)
+    out_rows = np.empty(total, dtype=np.int64)
+    out_starts = np.empty(total, dtype=np.int64)
+    at = 0
+    for i in range(windows):
+        for p in range(lo[i], min(hi[i], lo[i] + max_per_key)):
+            out_rows[at] = rows[p]
+            out_starts[at] = starts[i]
+            at += 1
     order = np.argsort(out_rows * (n + 1) + out_starts)
     return out_rows[order].copy(), out_starts[order].copy()
 
 
 @_jit
-def _best_estimate(signatures, sizes, text_row, qsig, qsize):  # type: ignore[no-untyped-def]
-    """MinHash Jaccard estimate of one stored text against the query (the share of equal
-    signature positions), and the containment of the text in the query derived from it: the
-    intersection is J(|A| + |B|) / (1 + J), over the text's size, clipped to [0, 1]."""
-    jac = np.float32(_agreement(signatures, text_row, qsig) / qsig.size)
-    size = np.float32(sizes[text_row])
+def _estimate(stored, qsig, size, qsize):  # type: ignore[no-untyped-def]
+    """MinHash Jaccard estimate of a stored text (its signature ``stored``, its shingle count
+    ``size``) against the query (the share of equal signature positions), and the containment
+    of the text in the query derived from it: the intersection is J(|A| + |B|) / (1 + J), over
+    the text's size, clipped to [0, 1]."""
+    equal = 0
+    for j in range(qsig.size):
+        equal += stored[j] == qsig[j]
+    jac = np.float32(equal / qsig.size)
+    size = np.float32(size)
     inter = jac * (size + np.float32(qsize)) / (np.float32(1.0) + jac)
     cont = min(max(inter / max(size, np.float32(1.0)), np.float32(0.0)), np.float32(1.0))
     return jac, cont
 
 
 @_jit
+def _gather_sizes(sizes, rows):  # type: ignore[no-untyped-def]
+    """``sizes[rows]`` (a tight loop of independent reads, like ``gather_rows``)."""
+    out = np.empty(rows.size, dtype=np.int64)
+    for i in range(rows.size):
+        out[i] = sizes[rows[i]]
+    return out
+
+
+@_jit
 def minhash_estimates(signatures, sizes, rows, qsig, qsize):  # type: ignore[no-untyped-def]
-    """``_best_estimate`` for each of ``rows``: Jaccard and containment arrays (float32)."""
+    """``_estimate`` for each of ``rows``: Jaccard and containment arrays (float32)."""
+    stored = gather_rows(signatures, rows)
+    stored_sizes = _gather_sizes(sizes, rows)
     jac = np.empty(rows.size, dtype=np.float32)
     cont = np.empty(rows.size, dtype=np.float32)
     for i in range(rows.size):
-        jac[i], cont[i] = _best_estimate(signatures, sizes, rows[i], qsig, qsize)
+        jac[i], cont[i] = _estimate(stored[i], qsig, stored_sizes[i], qsize)
     return jac, cont
 
 
@@ -715,22 +770,40 @@ def lexical_features(  # type: ignore[no-untyped-def]
         first_len[i] = claim_texts[rows[i], 2]
         total += count[i]
     trows = np.empty(total, dtype=np.int64)
-    jac = np.zeros(n, dtype=np.float32)
-    cont = np.zeros(n, dtype=np.float32)
-    py_jac = np.zeros(n, dtype=np.float32)
     at = 0
     for i in range(n):
         first = claim_texts[rows[i], 0]
         for t in range(first, first + count[i]):
             trows[at] = t
             at += 1
+    # the candidates' scattered signatures are read in tight loops first (``gather_rows``)
+    stored = gather_rows(signatures, trows[: total if qsize else 0])
+    stored_sizes = _gather_sizes(sizes, trows[: total if qsize else 0])
+    py_rows = np.full(total, -1, dtype=np.int64)
+    py_stored = gather_rows(py_signatures, py_rows[:0])
+    py_stored_sizes = _gather_sizes(py_sizes, py_rows[:0])
+    if py_qsize:
+        for k in range(total):
+            py_rows[k] = pinyin_of[trows[k]]
+        present = py_rows[py_rows >= 0]
+        py_stored = gather_rows(py_signatures, present)
+        py_stored_sizes = _gather_sizes(py_sizes, present)
+    jac = np.zeros(n, dtype=np.float32)
+    cont = np.zeros(n, dtype=np.float32)
+    py_jac = np.zeros(n, dtype=np.float32)
+    at = 0
+    py_at = 0
+    for i in range(n):
+        for _ in range(count[i]):
             if qsize:
-                j, c = _best_estimate(signatures, sizes, t, qsig, qsize)
+                j, c = _estimate(stored[at], qsig, stored_sizes[at], qsize)
                 jac[i] = max(jac[i], j)
                 cont[i] = max(cont[i], c)
-            if py_qsize and pinyin_of[t] >= 0:
-                j, _ = _best_estimate(py_signatures, py_sizes, pinyin_of[t], py_qsig, py_qsize)
+            if py_qsize and py_rows[at] >= 0:
+                j, _ = _estimate(py_stored[py_at], py_qsig, py_stored_sizes[py_at], py_qsize)
                 py_jac[i] = max(py_jac[i], j)
+                py_at += 1
+            at += 1
         if qsize:
             x[i, c_jac] = jac[i]
             x[i, c_cont] = cont[i]

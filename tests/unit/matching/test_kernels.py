@@ -52,12 +52,14 @@ def test_signature_and_band_keys_equal_the_vectorised_formula() -> None:
         assert np.array_equal(kernels.band_keys(signature, index._mix, index._salt), bulk)
 
 
-def test_radix_order_is_a_stable_sort() -> None:
+def test_gather_rows_copies_the_rows_numpy_indexing_picks() -> None:
     rng = np.random.default_rng(2)
-    for high in (2, 1000, 5_000_000):
-        keys = rng.integers(0, high, size=3000).astype(np.int64)
-        assert np.array_equal(kernels.radix_order(keys), np.argsort(keys, kind="stable"))
-    assert kernels.radix_order(np.empty(0, np.int64)).size == 0
+    matrix = rng.integers(0, 65535, size=(5000, 64)).astype(np.uint16)
+    for count in (0, 1, 440):
+        rows = rng.integers(0, 5000, size=count).astype(np.int64)
+        got = kernels.gather_rows(matrix, rows)
+        assert got.shape == (count, 64)
+        assert np.array_equal(got, matrix[rows])
 
 
 def test_kth_largest_and_top_positions() -> None:
