@@ -337,41 +337,50 @@ def _top_positions(values, keep):  # type: ignore[no-untyped-def]
 
 
 @_jit
-def _token_filter(tokens):  # type: ignore[no-untyped-def]
-    """A 4,096-bit filter of ``tokens`` (bit ``t % 4096``): it rules out most non-query entries
-    of a document with one lookup in a table that stays in L1."""
-    bits = np.zeros(64, dtype=np.uint64)
+def _token_slots(tokens):  # type: ignore[no-untyped-def]
+    """A 4,096-entry table over ``tokens`` (ascending, distinct) by ``t % 4096``: the position of
+    the one query token in that slot, -1 for none, -2 for several. It rules out most non-query
+    entries of a document with one lookup in a table that stays in L1, and finds the token of
+    the others without scanning the query."""
+    slots = np.full(4096, -1, dtype=np.int16)
     for j in range(tokens.size):
-        t = tokens[j] & 4095
-        bits[t >> 6] |= np.uint64(1) << np.uint64(t & 63)
-    return bits
+        low = tokens[j] & 4095
+        slots[low] = j if slots[low] == -1 else -2
+    return slots
 
 
 @_jit
-def _entry_value(t, score, tokens, filt, weights, scored):  # type: ignore[no-untyped-def]
+def _entry_value(t, score, tokens, slots, weights, scored):  # type: ignore[no-untyped-def]
     """What one forward entry (token ``t``, BM25 ``score``) adds to ``_query_sum``: the query
     weight of its token, times the score when ``scored``; 0 for a token not in the query."""
-    low = t & 4095
-    if not (filt[low >> 6] >> np.uint64(low & 63)) & np.uint64(1):
+    j = np.int64(slots[t & 4095])
+    if j == -1:
         return 0.0
-    for j in range(tokens.size):
-        if tokens[j] == t:
-            if scored:
-                return np.float64(np.float32(weights[j] * score))
-            return np.float64(weights[j])
-    return 0.0
+    if j == -2:  # two query tokens share the slot: look for it
+        j = -1
+        for c in range(tokens.size):
+            if tokens[c] == t:
+                j = c
+                break
+        if j < 0:
+            return 0.0
+    elif tokens[j] != t:
+        return 0.0
+    if scored:
+        return np.float64(np.float32(weights[j] * score))
+    return np.float64(weights[j])
 
 
 @_jit
-def _query_sum(fwd_tokens, fwd_weights, start, stop, tokens, filt, weights, scored, total):  # type: ignore[no-untyped-def]
+def _query_sum(fwd_tokens, fwd_weights, start, stop, tokens, slots, weights, scored, total):  # type: ignore[no-untyped-def]
     """``total`` plus, over a document's forward entries [start, stop), ``_entry_value`` of each
-    (``filt`` = ``_token_filter(tokens)``: it rules out most entries with one lookup in L1).
+    (``slots`` = ``_token_slots(tokens)``).
 
     Entry q's token is ``fwd_tokens[2q]`` and its score ``fwd_weights[2q + 1]``: two views of
     one interleaved buffer, so a document's entries share cache lines."""
     for q in range(start, stop):
         total += _entry_value(
-            np.int64(fwd_tokens[2 * q]), fwd_weights[2 * q + 1], tokens, filt, weights, scored
+            np.int64(fwd_tokens[2 * q]), fwd_weights[2 * q + 1], tokens, slots, weights, scored
         )
     return total
 
@@ -389,14 +398,14 @@ def _first_entries(fwd_tokens, starts, stops):  # type: ignore[no-untyped-def]
 
 
 @_jit
-def _document_sum(fwd_tokens, fwd_weights, start, stop, first, tokens, filt, weights, scored):  # type: ignore[no-untyped-def]
+def _document_sum(fwd_tokens, fwd_weights, start, stop, first, tokens, slots, weights, scored):  # type: ignore[no-untyped-def]
     """``_query_sum`` over [start, stop) given the range's first token ``first``
     (``_first_entries``): the same additions in the same order."""
     if stop <= start:
         return 0.0
-    total = _entry_value(first, fwd_weights[2 * start + 1], tokens, filt, weights, scored)
+    total = _entry_value(first, fwd_weights[2 * start + 1], tokens, slots, weights, scored)
     return _query_sum(
-        fwd_tokens, fwd_weights, start + 1, stop, tokens, filt, weights, scored, total
+        fwd_tokens, fwd_weights, start + 1, stop, tokens, slots, weights, scored, total
     )
 
 
@@ -554,7 +563,7 @@ def bm25_top(  # type: ignore[no-untyped-def]
         # independent reads of every candidate's first entry: their cache misses overlap here
         # instead of stalling the re-scoring loop one by one
         first = _first_entries(fwd_tokens, starts, stops)
-        filt = _token_filter(tokens)
+        slots = _token_slots(tokens)
         heap = np.empty(k, dtype=np.float64)
         size = 0
         scores = np.empty(order.size, dtype=np.float64)
@@ -574,7 +583,7 @@ def bm25_top(  # type: ignore[no-untyped-def]
                     stops[i],
                     first[i],
                     tokens,
-                    filt,
+                    slots,
                     weights,
                     True,
                 )
@@ -602,7 +611,7 @@ def shared_counts(rows, main_pos, main_dead, main_sizes, fwd_ptr, fwd_tokens, qu
     shared = np.zeros(n, dtype=np.float64)
     own = np.zeros(n, dtype=np.float64)
     outside = 0
-    filt = _token_filter(tokens)
+    slots = _token_slots(tokens)
     ones = np.ones(tokens.size, dtype=np.float32)
     # gathered level by level (positions, then ranges), so the cache misses of different rows
     # overlap instead of each row waiting for its own three in turn
@@ -624,7 +633,15 @@ def shared_counts(rows, main_pos, main_dead, main_sizes, fwd_ptr, fwd_tokens, qu
             own[i] = main_sizes[pos[i]]
             if tokens.size:
                 shared[i] = _document_sum(
-                    fwd_tokens, fwd_tokens, starts[i], stops[i], first[i], tokens, filt, ones, False
+                    fwd_tokens,
+                    fwd_tokens,
+                    starts[i],
+                    stops[i],
+                    first[i],
+                    tokens,
+                    slots,
+                    ones,
+                    False,
                 )
     return shared, own, outside
 
