@@ -199,8 +199,10 @@ class BM25Index:
         them up once per query and pass them to ``search`` and ``shared_tokens``."""
         if self._main is None:
             return _NO_IDS
-        vocab = self._main.vocab_dict
-        return np.array([vocab[t] for t in tokens if t in vocab], dtype=np.int64)
+        # one dict lookup a token: the vocabulary of a million claims is a big dict, and each
+        # lookup of a word is a cache miss or two
+        found = map(self._main.vocab_dict.get, tokens)
+        return np.array([i for i in found if i is not None], dtype=np.int64)
 
     def tokens(self, row: int) -> list[str]:
         """The indexed tokens of a row (empty once removed)."""

@@ -28,6 +28,7 @@ from rumordesk.matching.records import LayerEvidence
 from rumordesk.matching.reranker import FEATURES_HYBRID
 
 F32 = npt.NDArray[np.float32]
+F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
 MIN_SEMANTIC_CHARS = 8
 _COL = {name: i for i, name in enumerate(FEATURES_HYBRID)}
@@ -69,46 +70,43 @@ class Candidates:
     image_score: F32
     signals: Signals | None = None
     library: Library | None = None
-    cos: F32 | None = None  # best cosine per candidate (None on the lexical path)
-    jac: F32 | None = None
-    cont: F32 | None = None
-    py_jac: F32 | None = None
-    bm25_rank: I64 | None = None  # per candidate, its BM25 rank (-1: not in the BM25 top-k)
-    in_lsh: npt.NDArray[np.bool_] | None = None  # found by the LSH layer
-    in_cos: npt.NDArray[np.bool_] | None = None  # found by the vector search
+    # what the layers saw of each candidate (``kernels.SEEN_*`` columns), read for evidence
+    seen: F64 | None = None
+    has_minhash: bool = False  # the query has a MinHash signature (and a pinyin one, a cosine)
+    has_pinyin: bool = False
+    has_cos: bool = False
+
+    @property
+    def cos(self) -> F32 | None:
+        """Best cosine per candidate (None on the lexical path)."""
+        if self.seen is None or not self.has_cos:
+            return None
+        return self.seen[:, kernels.SEEN_COS].astype(np.float32)
 
     def evidence_for(self, positions: list[int]) -> list[dict[str, LayerEvidence]]:
         """What each layer saw for the candidates at ``positions`` (the dicts shown with match
-        results; the arrays are read once for all of them, and the rare layers are looked at
-        only when they fired for the query)."""
-        sig, lib = self.signals, self.library
-        if sig is None or lib is None:
+        results; one read of the ``seen`` matrix for all of them, and the rare layers are looked
+        at only when they fired for the query)."""
+        sig, lib, seen = self.signals, self.library, self.seen
+        if sig is None or lib is None or seen is None:
             return [{} for _ in positions]
-        at = np.asarray(positions, dtype=np.int64)
-        absent = [False] * len(positions)
-        ranks = self.bm25_rank[at].tolist() if self.bm25_rank is not None else [-1] * len(at)
+        picked = seen[np.asarray(positions, dtype=np.int64)].tolist()
         bm25_scores = sig.bm25_scores.tolist()
-        norms = self.x[at, 0].tolist()
-        jac = self.jac[at].tolist() if self.jac is not None else [0.0] * len(at)
-        cont = self.cont[at].tolist() if self.cont is not None else [0.0] * len(at)
-        py_jac = self.py_jac[at].tolist() if self.py_jac is not None else None
-        in_lsh = self.in_lsh[at].tolist() if self.in_lsh is not None else absent
-        cos = self.cos[at].tolist() if self.cos is not None else None
-        in_cos = self.in_cos[at].tolist() if self.in_cos is not None else absent
+        has_pinyin, has_cos = self.has_pinyin, self.has_cos
         rare = bool(sig.exact or sig.keywords or sig.images)
         out = []
-        for n, rank in enumerate(ranks):
+        for n, (rank, norm, jac, cont, py_jac, in_lsh, cos, in_cos) in enumerate(picked):
             ev: dict[str, LayerEvidence] = {}
             if rank >= 0:
                 ev["bm25"] = LayerEvidence(
-                    bm25_scores[rank], {"rank": rank + 1, "normalised": round(norms[n], 4)}
+                    bm25_scores[int(rank)], {"rank": int(rank) + 1, "normalised": round(norm, 4)}
                 )
-            if cos is not None and (in_cos[n] or cos[n] >= 0.5):
-                ev["semantic"] = LayerEvidence(cos[n])
-            if in_lsh[n] or jac[n] >= 0.2:
-                ev["minhash"] = LayerEvidence(jac[n], {"containment": round(cont[n], 4)})
-            if py_jac is not None and py_jac[n] >= 0.2:
-                ev["pinyin"] = LayerEvidence(py_jac[n])
+            if has_cos and (in_cos or cos >= 0.5):
+                ev["semantic"] = LayerEvidence(cos)
+            if in_lsh or jac >= 0.2:
+                ev["minhash"] = LayerEvidence(jac, {"containment": round(cont, 4)})
+            if has_pinyin and py_jac >= 0.2:
+                ev["pinyin"] = LayerEvidence(py_jac)
             if rare:
                 self._rare_evidence(ev, positions[n], sig, lib)
             out.append(ev)
@@ -192,17 +190,16 @@ def candidates(lib: Library, sig: Signals, qvec: F32 | None) -> Candidates:
     rows_a = kernels.sorted_union(sig.bm25_rows, sig.cos_rows, lexical)
     rows = rows_a.tolist()
     n = len(rows)
-    x = np.zeros((n, len(FEATURES_HYBRID)), dtype=np.float32)
     image_score = np.zeros(n, dtype=np.float32)
     if n == 0:
-        return Candidates(rows, x, image_score, sig, lib)
+        return Candidates(rows, np.zeros((0, len(FEATURES_HYBRID)), np.float32), image_score)
     prep = sig.prepared
     mh, py = lib.minhash, lib.pinyin
     qtokens = set(prep.tokens)
     has_sig = sig.minhash_sig is not None
     has_py = sig.pinyin_sig is not None
     shared, own = lib.bm25.shared_tokens(rows_a, qtokens, sig.token_ids)
-    x, trows, count, bm25_rank, in_lsh, jac, cont, py_jac = kernels.lexical_features(
+    x, trows, count, seen = kernels.lexical_features(
         rows_a,
         lib.claim_texts_table,
         mh.signatures,
@@ -226,18 +223,11 @@ def candidates(lib: Library, sig: Signals, qvec: F32 | None) -> Candidates:
         len(FEATURES_HYBRID),
     )
 
-    cos: F32 | None = None
-    in_cos: npt.NDArray[np.bool_] | None = None
     if qvec is not None:
-        in_cos = np.zeros(n, dtype=bool)
-        in_cos[np.searchsorted(rows_a, sig.cos_rows)] = True
         sims = lib.vectors.cosines(trows, qvec) if trows.size else _NO_SIMS
         cos = kernels.semantic_features(x, sims, count, _SEMANTIC_FILLED, _COL["bm25_norm"])
-
-    if not has_sig:
-        jac = cont = None
-    if not has_py:
-        py_jac = None
+        seen[:, kernels.SEEN_COS] = cos
+        seen[np.searchsorted(rows_a, sig.cos_rows), kernels.SEEN_IN_COS] = 1.0
 
     if sig.exact:
         x[np.searchsorted(rows_a, _keys(sig.exact)), _COL["exact"]] = 1.0
@@ -249,6 +239,4 @@ def candidates(lib: Library, sig: Signals, qvec: F32 | None) -> Candidates:
 
     for r, (dist, _) in sig.images.items():
         image_score[int(np.searchsorted(rows_a, r))] = 1.0 - dist / 256.0
-    return Candidates(
-        rows, x, image_score, sig, lib, cos, jac, cont, py_jac, bm25_rank, in_lsh, in_cos
-    )
+    return Candidates(rows, x, image_score, sig, lib, seen, has_sig, has_py, qvec is not None)

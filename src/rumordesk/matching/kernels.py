@@ -353,7 +353,7 @@ def _token_slots(tokens):  # type: ignore[no-untyped-def]
 def _entry_value(t, score, tokens, slots, weights, scored):  # type: ignore[no-untyped-def]
     """What one forward entry (token ``t``, BM25 ``score``) adds to ``_query_sum``: the query
     weight of its token, times the score when ``scored``; 0 for a token not in the query."""
-    j = np.int64(slots[t & 4095])
+    j = int(slots[t & 4095])
     if j == -1:
         return 0.0
     if j == -2:  # two query tokens share the slot: look for it
@@ -738,6 +738,11 @@ def minhash_estimates(signatures, sizes, rows, qsig, qsize):  # type: ignore[no-
     return jac, cont
 
 
+# columns of the per-candidate evidence matrix ``lexical_features`` returns ("seen")
+SEEN_RANK, SEEN_NORM, SEEN_JAC, SEEN_CONT, SEEN_PY_JAC, SEEN_LSH, SEEN_COS, SEEN_IN_COS = range(8)
+SEEN_WIDTH = 8
+
+
 @_jit
 def lexical_features(  # type: ignore[no-untyped-def]
     rows,
@@ -772,8 +777,9 @@ def lexical_features(  # type: ignore[no-untyped-def]
     ``BM25Index.shared_tokens``), len_ratio and short; the formulas are ``features.candidates``'s.
 
     Also returns the candidates' text rows (each claim's contiguous texts, concatenated), per
-    candidate its number of texts, its BM25 rank (-1: none), whether the LSH layer found it, and
-    the three estimates.
+    candidate its number of texts, and what the layers saw of each candidate for its evidence, as
+    one float64 matrix (columns ``SEEN_*``: BM25 rank, -1 for none; bm25_norm; the three
+    estimates; 1 if the LSH layer found it; the cosine columns are left 0 for the caller).
     """
     n = rows.size
     x = np.zeros((n, width), dtype=np.float32)
@@ -808,6 +814,7 @@ def lexical_features(  # type: ignore[no-untyped-def]
     jac = np.zeros(n, dtype=np.float32)
     cont = np.zeros(n, dtype=np.float32)
     py_jac = np.zeros(n, dtype=np.float32)
+    seen = np.zeros((n, SEEN_WIDTH), dtype=np.float64)
     at = 0
     py_at = 0
     for i in range(n):
@@ -826,18 +833,21 @@ def lexical_features(  # type: ignore[no-untyped-def]
             x[i, c_cont] = cont[i]
         if py_qsize:
             x[i, c_py] = py_jac[i]
-    rank = np.full(n, -1, dtype=np.int64)
+        seen[i, SEEN_RANK] = -1.0
+        seen[i, SEEN_JAC] = jac[i]
+        seen[i, SEEN_CONT] = cont[i]
+        seen[i, SEEN_PY_JAC] = py_jac[i]
     top = np.float64(bm25_scores[0]) if bm25_scores.size else 0.0
     for r in range(bm25_rows.size):
         i = np.searchsorted(rows, bm25_rows[r])
-        rank[i] = r
         score = np.float64(bm25_scores[r])
         x[i, c_norm] = score / top if top else 0.0
         x[i, c_rank] = 1.0 / (1.0 + r)
         x[i, c_log] = np.log1p(score)
-    in_lsh = np.zeros(n, dtype=np.bool_)
+        seen[i, SEEN_RANK] = r
+        seen[i, SEEN_NORM] = x[i, c_norm]
     for r in range(lsh_rows.size):
-        in_lsh[np.searchsorted(rows, lsh_rows[r])] = True
+        seen[np.searchsorted(rows, lsh_rows[r]), SEEN_LSH] = 1.0
     short = 1.0 if query_len < min_chars else 0.0
     for i in range(n):
         if own[i] > 0 and query_tokens > 0:
@@ -847,7 +857,7 @@ def lexical_features(  # type: ignore[no-untyped-def]
         ratio = np.log((query_len + 1) / (length + 1))
         x[i, c_len] = min(max(ratio, -3.0), 3.0)
         x[i, c_short] = short
-    return x, trows, count, rank, in_lsh, jac, cont, py_jac
+    return x, trows, count, seen
 
 
 @_jit
