@@ -22,12 +22,14 @@ from __future__ import annotations
 import math
 from array import array
 from collections import Counter
+from typing import Any
 
 import bm25s
 import numpy as np
 import numpy.typing as npt
 
 from rumordesk.matching import kernels
+from rumordesk.matching.columns import StringColumn
 
 K1, B = 1.5, 0.75
 IMPACT_LIMIT = 256  # documents read per long posting list
@@ -66,6 +68,40 @@ class _DocStore:
     def size(self, row: int) -> int:
         """Number of tokens of a row."""
         return self._ends[row] - (self._ends[row - 1] if row else 0)
+
+    def word_ids(self, words: Counter[str]) -> npt.NDArray[np.int64]:
+        """``words``' counts by vocabulary id (every counted word is in the vocabulary)."""
+        out = np.zeros(len(self._words), dtype=np.int64)
+        for word, count in words.items():
+            out[self._vocab[word]] = count
+        return out
+
+    def counter(self, counts: npt.NDArray[np.int64]) -> Counter[str]:
+        """Inverse of ``word_ids``."""
+        words = self._words
+        return Counter({words[i]: int(counts[i]) for i in np.flatnonzero(counts).tolist()})
+
+    def state(self) -> dict[str, Any]:
+        """The documents as arrays (``snapshot``)."""
+        words = StringColumn()
+        for word in self._words:
+            words.append(word)
+        return {
+            "words": words.state(),
+            "ids": np.asarray(self._ids, dtype=np.int32),
+            "ends": np.asarray(self._ends, dtype=np.int64),
+        }
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> _DocStore:
+        """Inverse of ``state``."""
+        store = cls()
+        column = StringColumn.from_state(state["words"])
+        store._words = [w or "" for w in column.take(list(range(len(column))))]
+        store._vocab = {w: i for i, w in enumerate(store._words)}
+        store._ids = array("i", state["ids"].astype(np.int32).tobytes())
+        store._ends = array("q", state["ends"].astype(np.int64).tobytes())
+        return store
 
 
 I64 = npt.NDArray[np.int64]
@@ -167,6 +203,79 @@ class BM25Index:
             scores.append(data[a:b][best].astype(np.float32))
         self._impact_docs = np.concatenate(docs) if docs else np.empty(0, dtype=np.int32)
         self._impact_scores = np.concatenate(scores) if scores else np.empty(0, np.float32)
+
+    def state(self) -> dict[str, Any]:
+        """Everything the index holds, as arrays (``snapshot``): restored, it answers exactly
+        like this one, with no document re-indexed."""
+        main: dict[str, Any] = {"present": self._main is not None}
+        if self._main is not None:
+            vocab = StringColumn()
+            for word in sorted(self._main.vocab_dict, key=self._main.vocab_dict.__getitem__):
+                vocab.append(word)
+            scores = self._main.scores
+            main.update(
+                data=np.asarray(scores["data"]),
+                indices=np.asarray(scores["indices"]),
+                indptr=np.asarray(scores["indptr"]),
+                num_docs=int(scores["num_docs"]),
+                vocab=vocab.state(),
+            )
+        return {
+            "docs": self._docs.state(),
+            "alive": np.frombuffer(bytes(self._alive), dtype=np.uint8),
+            "main": main,
+            "main_rows": self._main_rows,
+            "main_dead": self._main_dead,
+            "df": self._docs.word_ids(self._df),
+            "delta": np.asarray(self._delta, dtype=np.int64),
+            "avgdl": float(self._avgdl),
+            "dead": int(self._dead),
+            "delta_fraction": float(self.delta_fraction),
+            "fwd_tokens": self._fwd_tokens,
+            "fwd_ptr": self._fwd_ptr,
+            "main_pos": self._main_pos,
+            "main_sizes": self._main_sizes,
+            "impact_pos": self._impact_pos,
+            "impact_limit": int(self._impact_limit),
+            "impact_docs": self._impact_docs,
+            "impact_scores": self._impact_scores,
+        }
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> BM25Index:
+        """Inverse of ``state``."""
+        index = cls(delta_fraction=float(state["delta_fraction"]))
+        index._docs = _DocStore.from_state(state["docs"])
+        index._alive = bytearray(state["alive"].tobytes())
+        main = state["main"]
+        if bool(main["present"]):
+            model = bm25s.BM25(k1=K1, b=B)
+            model.scores = {
+                "data": main["data"],
+                "indices": main["indices"],
+                "indptr": main["indptr"],
+                "num_docs": int(main["num_docs"]),
+            }
+            vocab = StringColumn.from_state(main["vocab"])
+            words = vocab.take(list(range(len(vocab))))
+            model.vocab_dict = {w or "": i for i, w in enumerate(words)}
+            index._main = model
+        index._main_rows = state["main_rows"].astype(np.int64)
+        index._main_dead = state["main_dead"].astype(bool)
+        index._df = index._docs.counter(state["df"])
+        index._delta = [int(r) for r in state["delta"].tolist()]
+        index._avgdl = float(state["avgdl"])
+        index._dead = int(state["dead"])
+        index._fwd_tokens = np.ascontiguousarray(state["fwd_tokens"], dtype=np.uint32)
+        index._fwd_scores = index._fwd_tokens.view(np.float32)
+        index._fwd_ptr = state["fwd_ptr"].astype(np.int64)
+        index._main_pos = state["main_pos"].astype(np.int64)
+        index._main_sizes = state["main_sizes"].astype(np.int64)
+        index._impact_pos = state["impact_pos"].astype(np.int64)
+        index._impact_limit = int(state["impact_limit"])
+        index._impact_docs = state["impact_docs"].astype(np.int32)
+        index._impact_scores = state["impact_scores"].astype(np.float32)
+        return index
 
     def _main_top(
         self, ids: npt.NDArray[np.int64], k: int

@@ -81,6 +81,38 @@ class HashBuckets:
             self._filter_shift = np.uint64(64 - filter_bits)
         return self._directory, self._shift, self._filter, self._filter_shift
 
+    def state(self) -> dict[str, npt.NDArray[np.generic]]:
+        """The contents as arrays (``snapshot``): the sorted pairs and the delta's pairs."""
+        return {
+            "keys": self._keys,
+            "rows": self._rows,
+            "delta_keys": np.fromiter(
+                (k for k, rows in self._delta.items() for _ in rows),
+                dtype=np.uint64,
+                count=self._delta_size,
+            ),
+            "delta_rows": np.fromiter(
+                (r for rows in self._delta.values() for r in rows),
+                dtype=np.int64,
+                count=self._delta_size,
+            ),
+        }
+
+    def restore(self, state: dict[str, npt.NDArray[np.generic]]) -> None:
+        """Take the contents ``state`` gives (the sorted pairs as they are; the directory and
+        filter are built at once, not on the first probe)."""
+        self._keys = np.ascontiguousarray(state["keys"], dtype=self._dtype)
+        self._rows = np.ascontiguousarray(state["rows"], dtype=np.uint32)
+        self._directory = None
+        self._delta = {}
+        for key, row in zip(
+            state["delta_keys"].tolist(), state["delta_rows"].tolist(), strict=True
+        ):
+            self._delta.setdefault(int(key), []).append(int(row))
+        self._delta_size = int(state["delta_keys"].size)
+        if self._keys.size:
+            self._slots()
+
     def add(self, keys: Keys, row: int) -> None:
         """Add one row under several keys (a live update)."""
         for key in keys.tolist():

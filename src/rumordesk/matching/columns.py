@@ -65,6 +65,23 @@ class StringColumn:
         """Bytes held (buffer, offsets and flags)."""
         return len(self._data) + 8 * len(self._ends) + len(self._none)
 
+    def state(self) -> dict[str, Any]:
+        """The column as arrays (``snapshot``)."""
+        return {
+            "data": np.frombuffer(bytes(self._data), dtype=np.uint8),
+            "ends": np.asarray(self._ends, dtype=np.int64),
+            "none": np.frombuffer(bytes(self._none), dtype=np.uint8),
+        }
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> StringColumn:
+        """Inverse of ``state``."""
+        column = cls()
+        column._data = bytearray(state["data"].tobytes())
+        column._ends = array("q", state["ends"].astype(np.int64).tobytes())
+        column._none = bytearray(state["none"].tobytes())
+        return column
+
 
 CACHE_LINE = 64
 
@@ -175,6 +192,21 @@ class RowLookup:
         """Bytes held by the sorted arrays (the recent dict is small between merges)."""
         return int(self._hashes.nbytes + self._rows.nbytes)
 
+    @classmethod
+    def of_rows(cls, keys: StringColumn, rows: npt.NDArray[np.int64]) -> RowLookup:
+        """The lookup of the keys at ``rows`` of ``keys`` (a snapshot keeps the column and the
+        live rows, not these hashes: ``hash`` is salted per process)."""
+        lookup = cls(keys)
+        row_list = rows.tolist()
+        hashes = np.fromiter(
+            (_hash(k or "") for k in keys.take(row_list)), dtype=np.uint64, count=len(row_list)
+        )
+        order = np.argsort(hashes, kind="stable")
+        lookup._hashes = hashes[order]
+        lookup._rows = np.asarray(rows, dtype=np.int64)[order]
+        lookup._count = len(row_list)
+        return lookup
+
 
 class GrowableArray:
     """An append-only numpy array of one dtype, grown by doubling, that compiled code reads
@@ -238,3 +270,10 @@ class GrowableArray:
     def nbytes(self) -> int:
         """Bytes held (capacity included)."""
         return int(self._data.nbytes)
+
+    @classmethod
+    def of(cls, items: npt.NDArray[Any]) -> GrowableArray:
+        """A growable array holding a copy of ``items``."""
+        grown = cls(items.dtype)
+        grown.extend(items)
+        return grown

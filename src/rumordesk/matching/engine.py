@@ -19,6 +19,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
+import logging
 import threading
 import uuid
 import zlib
@@ -51,6 +52,7 @@ from rumordesk.matching.records import (
 from rumordesk.matching.reranker import FEATURES_HYBRID, FEATURES_LEXICAL, Reranker
 from rumordesk.matching.rwlock import ReadWriteLock
 from rumordesk.matching.semantic import F32, Encoder, UseEncoder, VectorIndex
+from rumordesk.matching.snapshot import code_fingerprint, read_meta, read_state, write_state
 
 __all__ = [
     "IndexRecord",
@@ -69,6 +71,9 @@ _LEXICAL_COLS = [FEATURES_HYBRID.index(f) for f in FEATURES_LEXICAL]
 # for at most one chunk (under a second).
 CHUNK = 256
 _NO_SCORES: F32 = np.empty(0, dtype=np.float32)
+SNAPSHOT_FILE = "lexical.npz"
+SNAPSHOT_FORMAT = "rumordesk-lexical/1"
+log = logging.getLogger(__name__)
 
 
 def _settle_heap() -> None:
@@ -444,6 +449,8 @@ class Matcher:
             for op, arg in self._ops:
                 body = arg.to_dict() if isinstance(arg, IndexRecord) else arg
                 stream.write(orjson.dumps({"op": op, "arg": body}) + b"\n")
+        if self._snapshot_due(directory):
+            write_state(directory / SNAPSHOT_FILE, lib.state(), self._snapshot_meta())
         meta = {
             "format": "rumordesk-index/1",
             "version": self.version,
@@ -453,6 +460,35 @@ class Matcher:
             "vector_file": "vectors.faiss" if graph else "vectors.npy",
         }
         (directory / "index.json").write_text(json.dumps(meta))
+
+    def _snapshot_meta(self) -> dict[str, Any]:
+        """What identifies a snapshot of the library as it is now: the build it grew from
+        (``epoch``), how many live changes since are in it, and the code that indexed it."""
+        return {
+            "format": SNAPSHOT_FORMAT,
+            "fingerprint": code_fingerprint(),
+            "epoch": self._epoch,
+            "ops": len(self._ops),
+            "claims": len(self),
+            "text_rows": len(self.library.text_owner),
+        }
+
+    def _snapshot_due(self, directory: Path) -> bool:
+        """Whether ``save`` writes a new snapshot: none is there, it is of another build or
+        other code, or it lags the live changes by more than a hundredth of the library (at
+        least 1,000): ``load`` replays the few changes after it, so a save after each live
+        change does not rewrite every array."""
+        meta = read_meta(directory / SNAPSHOT_FILE)
+        if meta is None:
+            return True
+        if (meta.get("format"), meta.get("fingerprint"), meta.get("epoch")) != (
+            SNAPSHOT_FORMAT,
+            code_fingerprint(),
+            self._epoch,
+        ):
+            return True
+        lag = len(self._ops) - int(meta.get("ops", -1))
+        return lag < 0 or lag > max(1000, self._base_count // 100)
 
     def _base_records(self) -> list[IndexRecord]:
         data = zlib.decompress(self._base_blob)
@@ -492,33 +528,110 @@ class Matcher:
             semantic=bool(meta.get("semantic", True)),
             **settings,
         )
-        with open(directory / "records.jsonl", "rb") as stream:
-            base = [IndexRecord.from_dict(orjson.loads(line)) for line in stream if line.strip()]
-        used = sum(len(r.texts) for r in base)
-        index: VectorIndex | None = None
-        vectors = np.empty((0, matcher.library.vectors.dim), dtype=np.float32)
-        if meta.get("vector_file") == "vectors.faiss":
-            index = matcher._new_library().vectors  # this matcher's settings
-            index.load(directory / "vectors.faiss")  # every text row, live additions included
-            matcher.build(base, vector_index=index)
-        else:
-            vectors = np.load(directory / "vectors.npy")
-            matcher.build(base, vectors=vectors[:used])
-        with open(directory / "changes.jsonl", "rb") as stream:
-            for line in stream:
-                if not line.strip():
-                    continue
-                change = orjson.loads(line)
-                if change["op"] == "add":
-                    record = IndexRecord.from_dict(change["arg"])
-                    if index is not None:
-                        matcher._add(record, None, indexed=True)
-                    else:
-                        matcher._add(record, vectors[used : used + len(record.texts)])
-                    used += len(record.texts)
-                else:
-                    matcher.remove(change["arg"])
+        changes = _read_changes(directory / "changes.jsonl")
         epoch, _, mutations = str(meta["version"]).partition(".")
+        if not matcher._restore(directory, meta, epoch, changes):
+            matcher._rebuild_from(directory, meta, changes)
         matcher._epoch, matcher._mutations = epoch, int(mutations or 0)
         matcher._cache.clear()
         return matcher
+
+    def _rebuild_from(
+        self, directory: Path, meta: dict[str, Any], changes: list[tuple[str, IndexRecord | str]]
+    ) -> None:
+        """Load by indexing the saved records again, then replaying the live changes."""
+        with open(directory / "records.jsonl", "rb") as stream:
+            base = [IndexRecord.from_dict(orjson.loads(line)) for line in stream if line.strip()]
+        used = sum(len(r.texts) for r in base)
+        if meta.get("vector_file") == "vectors.faiss":
+            index = self._new_library().vectors  # this matcher's settings
+            index.load(directory / "vectors.faiss")  # every text row, live additions included
+            self.build(base, vector_index=index)
+            self._replay(changes, None, used)
+        else:
+            vectors = np.load(directory / "vectors.npy")
+            self.build(base, vectors=vectors[:used])
+            self._replay(changes, vectors, used)
+
+    def _restore(
+        self,
+        directory: Path,
+        meta: dict[str, Any],
+        epoch: str,
+        changes: list[tuple[str, IndexRecord | str]],
+    ) -> bool:
+        """Load from the lexical snapshot, if there is one of this build and this code: its
+        arrays are read back as they are, then the live changes after it are replayed. Returns
+        False (and changes nothing) when there is none to use."""
+        path = directory / SNAPSHOT_FILE
+        found = read_meta(path)
+        if found is None:
+            return False
+        if (found.get("format"), found.get("fingerprint"), found.get("epoch")) != (
+            SNAPSHOT_FORMAT,
+            code_fingerprint(),
+            epoch,
+        ) or int(found.get("ops", -1)) > len(changes):
+            log.info("lexical snapshot in %s is of another build or code; re-indexing", directory)
+            return False
+        try:
+            state, _ = read_state(path)
+            rows = int(found["text_rows"])
+            if meta.get("vector_file") == "vectors.faiss":
+                index = self._new_library().vectors
+                index.load(directory / "vectors.faiss")
+                vectors = None
+            else:
+                vectors = np.load(directory / "vectors.npy")
+                index = self._new_library().vectors
+                index.build(vectors[:rows])
+            library = Library.from_state(
+                state, dim=index.dim, flat_max=self._flat_max, vectors=index
+            )
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            log.warning("lexical snapshot in %s unreadable (%s); re-indexing", directory, exc)
+            return False
+        del state
+        with open(directory / "records.jsonl", "rb") as stream:
+            data = stream.read()
+        done = int(found["ops"])
+        with self._rw.write():
+            self.library = library
+            self._base_blob = zlib.compress(data, 1)
+            self._base_count = data.count(b"\n")
+            self._ops = list(changes[:done])
+            self._clear_cache()
+        del data, library
+        self._replay(changes[done:], vectors, rows)
+        _settle_heap()
+        return True
+
+    def _replay(
+        self, changes: list[tuple[str, IndexRecord | str]], vectors: F32 | None, used: int
+    ) -> None:
+        """Apply saved live changes (``vectors``: the saved flat vectors, read from text row
+        ``used`` on; None: the vector index holds them already)."""
+        for _op, arg in changes:
+            if isinstance(arg, IndexRecord):
+                if vectors is None:
+                    self._add(arg, None, indexed=True)
+                else:
+                    self._add(arg, vectors[used : used + len(arg.texts)])
+                used += len(arg.texts)
+            else:
+                self.remove(arg)
+
+
+def _read_changes(path: Path) -> list[tuple[str, IndexRecord | str]]:
+    """The live changes a save wrote (``changes.jsonl``), in order."""
+    out: list[tuple[str, IndexRecord | str]] = []
+    with open(path, "rb") as stream:
+        for line in stream:
+            if not line.strip():
+                continue
+            change = orjson.loads(line)
+            if change["op"] == "add":
+                out.append(("add", IndexRecord.from_dict(change["arg"])))
+            else:
+                out.append(("remove", str(change["arg"])))
+    return out

@@ -51,6 +51,15 @@ class ImageIndex:
         self._hashes = np.concatenate([self._hashes, block])
         self.owners.extend([owner] * len(hashes))
 
+    def state(self) -> dict[str, npt.NDArray[np.generic]]:
+        """The hashes and their claim rows as arrays (``snapshot``)."""
+        return {"hashes": self._hashes, "owners": np.asarray(self.owners, dtype=np.int64)}
+
+    def restore(self, state: dict[str, npt.NDArray[np.generic]]) -> None:
+        """Take the contents of ``state``."""
+        self._hashes = np.asarray(state["hashes"], dtype=np.uint8).reshape(-1, 32)
+        self.owners = [int(r) for r in state["owners"].tolist()]
+
     def search(self, hex_hash: str, max_distance: int = MAX_DISTANCE) -> list[tuple[int, int, str]]:
         """(claim row, distance, matched hash) for every stored hash within ``max_distance``."""
         if not self.owners:

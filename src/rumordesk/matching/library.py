@@ -16,6 +16,7 @@ import weakref
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -301,6 +302,87 @@ class Library:
         self.kw.discard(row, list(self.keywords[row]))
         self.bm25.remove(row)
         return True
+
+    # -- snapshots -----------------------------------------------------------------------------
+    def state(self) -> dict[str, Any]:
+        """Every lexical layer and per-row fact as arrays (``snapshot``; the vector index is
+        saved on its own)."""
+        n = len(self.claim_ids)
+        words = StringColumn()
+        for row_words in self.keywords:
+            for word in row_words:
+                words.append(word)
+        return {
+            "num_perm": self.minhash.num_perm,
+            "bands": self.minhash.bands,
+            "claim_ids": self.claim_ids.state(),
+            "external_ids": self.external_ids.state(),
+            "confirmed": np.frombuffer(bytes(self.confirmed), dtype=np.uint8),
+            "claim_chars": np.asarray(self.claim_chars, dtype=np.int64),
+            "keywords": words.state(),
+            "keyword_counts": np.fromiter(
+                (len(k) for k in self.keywords), dtype=np.int64, count=len(self.keywords)
+            ),
+            "alive": self.alive.view,
+            "text_owner": self.text_owner.view,
+            "text_len": np.asarray(self.text_len, dtype=np.int64),
+            "claim_texts": self._claim_texts[:n],
+            "exact": self.exact.state(),
+            "minhash": self.minhash.state(),
+            "pinyin": self.pinyin.state(),
+            "pinyin_of": self.pinyin_of.view,
+            "pinyin_text": self.pinyin_text.view,
+            "bm25": self.bm25.state(),
+            "images": self.images.state(),
+        }
+
+    @classmethod
+    def from_state(
+        cls, state: dict[str, Any], *, dim: int, flat_max: int | None, vectors: VectorIndex
+    ) -> Library:
+        """A library answering exactly like the one ``state`` was taken from, over ``vectors``
+        (the vector index saved beside it, holding every text row)."""
+        lib = cls(
+            dim=dim,
+            num_perm=int(state["num_perm"]),
+            bands=int(state["bands"]),
+            flat_max=flat_max,
+        )
+        lib.claim_ids = StringColumn.from_state(state["claim_ids"])
+        lib.external_ids = StringColumn.from_state(state["external_ids"])
+        n = len(lib.claim_ids)
+        lib.confirmed = bytearray(state["confirmed"].tobytes())
+        lib.claim_chars = array("l", state["claim_chars"].astype(np.int64).tolist())
+        words = StringColumn.from_state(state["keywords"])
+        flat = [w or "" for w in words.take(list(range(len(words))))]
+        ends = np.cumsum(state["keyword_counts"]).tolist()
+        lib.keywords = [
+            tuple(flat[e - c : e])
+            for e, c in zip(ends, state["keyword_counts"].tolist(), strict=True)
+        ]
+        lib.alive = GrowableArray.of(state["alive"].astype(np.bool_))
+        live = np.flatnonzero(lib.alive.view).astype(np.int64)
+        lib.row_of = RowLookup.of_rows(lib.claim_ids, live)
+        for row in live.tolist():
+            if lib.keywords[row]:
+                lib.kw.add(row, list(lib.keywords[row]))
+        lib.text_owner = GrowableArray.of(state["text_owner"].astype(np.int64))
+        lib.text_len = array("l", state["text_len"].astype(np.int64).tolist())
+        lib._claim_texts = np.zeros((max(1024, 2 * n), 3), dtype=np.int64)
+        lib._claim_texts[:n] = state["claim_texts"]
+        lib.exact.restore(state["exact"])
+        lib.minhash.restore(state["minhash"])
+        lib.pinyin.restore(state["pinyin"])
+        lib.pinyin_of = GrowableArray.of(state["pinyin_of"].astype(np.int64))
+        lib.pinyin_text = GrowableArray.of(state["pinyin_text"].astype(np.int64))
+        lib.bm25 = BM25Index.from_state(state["bm25"])
+        lib.images.restore(state["images"])
+        lib.vectors = vectors
+        if len(lib.text_owner) > len(vectors):  # fewer: the rows of later live additions
+            raise ValueError(
+                f"snapshot holds {len(lib.text_owner)} text rows, the vector index {len(vectors)}"
+            )
+        return lib
 
     # -- querying ------------------------------------------------------------------------------
     @property

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -66,6 +67,7 @@ class MinHashIndex:
     def __init__(self, *, num_perm: int = 64, bands: int = 32, seed: int = 7) -> None:
         if num_perm % bands:
             raise ValueError("num_perm must be a multiple of bands")
+        self._seed = seed
         rng = np.random.default_rng(seed)
         self.num_perm, self.bands, self.rows_per_band = num_perm, bands, num_perm // bands
         self._a = rng.integers(1, 2**63, size=num_perm, dtype=np.uint64) | np.uint64(1)
@@ -133,6 +135,31 @@ class MinHashIndex:
         if size:
             self.buckets.add(kernels.band_keys(signature, self._mix, self._salt), row)
         return row
+
+    def state(self) -> dict[str, Any]:
+        """The rows and buckets as arrays (``snapshot``)."""
+        return {
+            "num_perm": self.num_perm,
+            "bands": self.bands,
+            "seed": self._seed,
+            "signatures": self.signatures[: self._n],
+            "sizes": self.sizes[: self._n],
+            "buckets": self.buckets.state(),
+        }
+
+    def restore(self, state: dict[str, Any]) -> None:
+        """Take the rows and buckets of ``state`` (written by an index made like this one)."""
+        shape = (state["num_perm"], state["bands"], state["seed"])
+        if shape != (self.num_perm, self.bands, self._seed):
+            raise ValueError(f"MinHash snapshot {shape} differs from this index")
+        n = int(state["sizes"].size)
+        self._n = 0
+        self.signatures = np.empty((0, self.num_perm), dtype=np.uint16)
+        self._grow(n)
+        self.signatures[:n] = state["signatures"]
+        self.sizes[:n] = state["sizes"]
+        self._n = n
+        self.buckets.restore(state["buckets"])
 
     def _reband(self) -> None:
         sig = self.signatures[: self._n]

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import ahocorasick
 import numpy as np
@@ -108,6 +109,22 @@ class ExactIndex:
             self.buckets.add(np.asarray([anchor_key(text)], dtype=np.uint64), row)
             self._lengths = np.union1d(self._lengths, [anchor_length(text)]).astype(np.int64)
         return row
+
+    def state(self) -> dict[str, Any]:
+        """The digests, lengths and anchors as arrays (``snapshot``)."""
+        return {
+            "digests": self._digests.view,
+            "sizes": self._sizes.view,
+            "lengths": self._lengths,
+            "buckets": self.buckets.state(),
+        }
+
+    def restore(self, state: dict[str, Any]) -> None:
+        """Take the contents of ``state``."""
+        self._digests = GrowableArray.of(state["digests"].astype(np.uint64))
+        self._sizes = GrowableArray.of(state["sizes"].astype(np.int64))
+        self._lengths = np.asarray(state["lengths"], dtype=np.int64)
+        self.buckets.restore(state["buckets"])
 
     def find(self, post: str) -> list[Hit]:
         """Every indexed text that occurs verbatim in ``post``."""
