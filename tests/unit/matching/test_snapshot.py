@@ -52,6 +52,14 @@ def edited(encoder: UseEncoder | None, **settings: object) -> Matcher:
     return m
 
 
+def saved_lexical(tmp_path: Path) -> tuple[Matcher, list[list[dict[str, object]]]]:
+    """An edited lexical-only matcher saved under ``tmp_path / "index"``, and its answers."""
+    m = edited(None, semantic=False)
+    expected = answers(m)
+    m.save(tmp_path / "index")
+    return m, expected
+
+
 def test_a_saved_index_loads_from_its_snapshot_with_identical_answers(
     encoder: UseEncoder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -96,9 +104,7 @@ def test_changes_after_the_snapshot_are_replayed_and_a_small_lag_is_not_rewritte
 def test_a_snapshot_of_other_indexing_code_is_not_used(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    m = edited(None, semantic=False)
-    expected = answers(m)
-    m.save(tmp_path / "index")
+    m, expected = saved_lexical(tmp_path)
     monkeypatch.setattr(engine, "code_fingerprint", lambda: "other-normaliser")
 
     def no_restore(*_args: object, **_kwargs: object) -> None:
@@ -115,9 +121,7 @@ def test_a_snapshot_of_other_indexing_code_is_not_used(
 def test_an_unreadable_snapshot_is_reported_and_the_index_rebuilt(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    m = edited(None, semantic=False)
-    expected = answers(m)
-    m.save(tmp_path / "index")
+    _, expected = saved_lexical(tmp_path)
     path = tmp_path / "index" / engine.SNAPSHOT_FILE
     state, meta = read_state(path)
     del state["bm25"]["fwd_tokens"]  # a snapshot that lost an array
