@@ -53,7 +53,9 @@ class Rumordesk:
                 listener(set(changed))
 
     def close(self) -> None:
-        """Release database connections."""
+        """Save live index changes not saved yet, then release database connections."""
+        if self._matching is not None:
+            self._matching.flush()
         self.engine.dispose()
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from fastapi.testclient import TestClient
+
+from rumordesk.api.app import create_app
 from rumordesk.composition import Rumordesk, build
 from rumordesk.domain.access import Principal
 from rumordesk.domain.claims import ClaimFields, ClaimStatus
@@ -90,3 +93,44 @@ def test_sweep_prefilter_matches_only_lexical_relatives(desk: Rumordesk, admin: 
     found = desk.matching.match_claim(quake, items)
     assert found[1] is None and found[2] is None
     assert found[0] is None or found[0].claim_id == quake
+
+
+def test_live_changes_are_saved_at_most_every_save_seconds_and_on_close(
+    desk: Rumordesk, admin: Principal
+) -> None:
+    """A live change is not written to disk on the request that applies it when the last save
+    is recent; the next refresh after ``save_seconds`` writes it, and so does closing."""
+    _add(desk, admin, QUAKE)
+    service = desk.matching
+    service.matcher  # noqa: B018 - build and persist
+    marker = desk.settings.index_dir / "watermark.json"
+    saved = marker.read_text()
+    service.save_seconds = 3600.0
+    metro = _add(desk, admin, METRO)  # applied at once, saved later
+    assert _top(service, METRO)[0] == metro
+    assert marker.read_text() == saved
+    service.save_seconds = 0.0
+    service.refresh(force=True)  # nothing new to apply, but a save is due
+    assert marker.read_text() != saved
+    again = marker.read_text()
+    service.save_seconds = 3600.0
+    _add(desk, admin, "Drinking hot water every fifteen minutes kills the virus in the throat")
+    service.refresh(force=True)
+    assert marker.read_text() == again
+    desk.close()
+    assert marker.read_text() != again
+    # a new process loads what close saved: all three claims, without catching up
+    reloaded = MatchingService(build(desk.settings), refresh_seconds=3600)
+    assert len(reloaded.matcher) == 3
+
+
+def test_the_api_saves_live_index_changes_at_shutdown(desk: Rumordesk, admin: Principal) -> None:
+    _add(desk, admin, QUAKE)
+    desk.matching.matcher  # noqa: B018 - build and persist
+    desk.matching.save_seconds = 3600.0
+    marker = desk.settings.index_dir / "watermark.json"
+    saved = marker.read_text()
+    with TestClient(create_app(desk)):
+        _add(desk, admin, METRO)  # applied live, not saved yet
+        assert marker.read_text() == saved
+    assert marker.read_text() != saved  # the app's shutdown saved it

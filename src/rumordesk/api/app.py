@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
@@ -72,7 +73,14 @@ class _TooLarge(Exception):
 
 def create_app(desk: Rumordesk) -> FastAPI:
     """Build the API around an already-wired Rumordesk."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        desk.matching.flush()  # live index changes not saved yet
+
     app = FastAPI(
+        lifespan=lifespan,
         title="rumordesk API",
         version=__version__,
         description="Rumour library, matching, monitoring and tracing. Authenticate with "

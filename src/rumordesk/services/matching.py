@@ -71,14 +71,25 @@ class MatchingService:
     """A live, persisted match index over the library (implements ``ContentMatcher``)."""
 
     def __init__(
-        self, desk: Rumordesk, *, refresh_seconds: float = 5.0, matcher: Matcher | None = None
+        self,
+        desk: Rumordesk,
+        *,
+        refresh_seconds: float = 5.0,
+        save_seconds: float = 30.0,
+        matcher: Matcher | None = None,
     ) -> None:
         self.desk = desk
         self.refresh_seconds = refresh_seconds
+        # Live changes are saved at most this often: the saved index only spares a restart the
+        # catch-up from its watermark (the database is the truth), and a save rewrites the
+        # records and vectors (seconds at a million claims) on the request that applied them.
+        self.save_seconds = save_seconds
         self.directory: Path = desk.settings.index_dir
         self._lock = threading.RLock()
         self._watermark: datetime | None = None
         self._checked = 0.0
+        self._saved = 0.0
+        self._unsaved = False
         self._matcher = matcher
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -103,7 +114,8 @@ class MatchingService:
                 stamp = json.loads(marker.read_text())["watermark"]
                 self._watermark = datetime.fromisoformat(stamp) if stamp else None
                 self._matcher = matcher
-                self._catch_up(matcher)
+                self._saved = time.monotonic()
+                self._unsaved = self._catch_up(matcher) > 0
                 return matcher
             except Exception as exc:  # noqa: BLE001 - a bad index is rebuilt, never fatal
                 log.warning("match index at %s unreadable (%s); rebuilding", self.directory, exc)
@@ -130,6 +142,14 @@ class MatchingService:
             self._matcher.save(self.directory)
             stamp = self._watermark.isoformat() if self._watermark else None
             (self.directory / WATERMARK_FILE).write_text(json.dumps({"watermark": stamp}))
+            self._saved = time.monotonic()
+            self._unsaved = False
+
+    def flush(self) -> None:
+        """Save live changes not saved yet (at shutdown)."""
+        with self._lock:
+            if self._unsaved:
+                self.save()
 
     # -- staying current -------------------------------------------------------------------
     def _catch_up(self, matcher: Matcher) -> int:
@@ -157,7 +177,8 @@ class MatchingService:
             if not force and time.monotonic() - self._checked < self.refresh_seconds:
                 return 0
             applied = self._catch_up(self._matcher)
-            if applied:
+            self._unsaved = self._unsaved or applied > 0
+            if self._unsaved and time.monotonic() - self._saved >= self.save_seconds:
                 self.save()
             return applied
 
