@@ -83,11 +83,8 @@ class _DocStore:
 
     def state(self) -> dict[str, Any]:
         """The documents as arrays (``snapshot``)."""
-        words = StringColumn()
-        for word in self._words:
-            words.append(word)
         return {
-            "words": words.state(),
+            "words": StringColumn.of(self._words).state(),
             "ids": np.asarray(self._ids, dtype=np.int32),
             "ends": np.asarray(self._ends, dtype=np.int64),
         }
@@ -96,8 +93,7 @@ class _DocStore:
     def from_state(cls, state: dict[str, Any]) -> _DocStore:
         """Inverse of ``state``."""
         store = cls()
-        column = StringColumn.from_state(state["words"])
-        store._words = [w or "" for w in column.take(list(range(len(column))))]
+        store._words = StringColumn.from_state(state["words"]).strings()
         store._vocab = {w: i for i, w in enumerate(store._words)}
         store._ids = array("i", state["ids"].astype(np.int32).tobytes())
         store._ends = array("q", state["ends"].astype(np.int64).tobytes())
@@ -209,9 +205,9 @@ class BM25Index:
         like this one, with no document re-indexed."""
         main: dict[str, Any] = {"present": self._main is not None}
         if self._main is not None:
-            vocab = StringColumn()
-            for word in sorted(self._main.vocab_dict, key=self._main.vocab_dict.__getitem__):
-                vocab.append(word)
+            vocab = StringColumn.of(
+                sorted(self._main.vocab_dict, key=self._main.vocab_dict.__getitem__)
+            )
             scores = self._main.scores
             main.update(
                 data=np.asarray(scores["data"]),
@@ -256,9 +252,8 @@ class BM25Index:
                 "indptr": main["indptr"],
                 "num_docs": int(main["num_docs"]),
             }
-            vocab = StringColumn.from_state(main["vocab"])
-            words = vocab.take(list(range(len(vocab))))
-            model.vocab_dict = {w or "": i for i, w in enumerate(words)}
+            words = StringColumn.from_state(main["vocab"]).strings()
+            model.vocab_dict = {w: i for i, w in enumerate(words)}
             index._main = model
         index._main_rows = state["main_rows"].astype(np.int64)
         index._main_dead = state["main_dead"].astype(bool)

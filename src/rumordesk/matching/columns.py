@@ -74,6 +74,18 @@ class StringColumn:
         }
 
     @classmethod
+    def of(cls, values: Iterable[str]) -> StringColumn:
+        """A column holding ``values`` in order (how snapshots store lists of words)."""
+        column = cls()
+        for value in values:
+            column.append(value)
+        return column
+
+    def strings(self) -> list[str]:
+        """Every row's value, ``None`` read as ""."""
+        return [v or "" for v in self.take(list(range(len(self))))]
+
+    @classmethod
     def from_state(cls, state: dict[str, Any]) -> StringColumn:
         """Inverse of ``state``."""
         column = cls()

@@ -479,13 +479,7 @@ class Matcher:
         least 1,000): ``load`` replays the few changes after it, so a save after each live
         change does not rewrite every array."""
         meta = read_meta(directory / SNAPSHOT_FILE)
-        if meta is None:
-            return True
-        if (meta.get("format"), meta.get("fingerprint"), meta.get("epoch")) != (
-            SNAPSHOT_FORMAT,
-            code_fingerprint(),
-            self._epoch,
-        ):
+        if meta is None or not _snapshot_fits(meta, self._epoch):
             return True
         lag = len(self._ops) - int(meta.get("ops", -1))
         return lag < 0 or lag > max(1000, self._base_count // 100)
@@ -543,15 +537,25 @@ class Matcher:
         with open(directory / "records.jsonl", "rb") as stream:
             base = [IndexRecord.from_dict(orjson.loads(line)) for line in stream if line.strip()]
         used = sum(len(r.texts) for r in base)
-        if meta.get("vector_file") == "vectors.faiss":
-            index = self._new_library().vectors  # this matcher's settings
-            index.load(directory / "vectors.faiss")  # every text row, live additions included
+        index, vectors = self._saved_vectors(directory, meta)
+        if index is not None:
             self.build(base, vector_index=index)
-            self._replay(changes, None, used)
         else:
-            vectors = np.load(directory / "vectors.npy")
+            assert vectors is not None, "a flat index is saved as its vectors"
             self.build(base, vectors=vectors[:used])
-            self._replay(changes, vectors, used)
+        self._replay(changes, vectors, used)
+
+    def _saved_vectors(
+        self, directory: Path, meta: dict[str, Any]
+    ) -> tuple[VectorIndex | None, F32 | None]:
+        """The saved graph index (every text row, live additions included, with this
+        matcher's settings), or else the saved flat vectors of every text row."""
+        if meta.get("vector_file") == "vectors.faiss":
+            index = self._new_library().vectors
+            index.load(directory / "vectors.faiss")
+            return index, None
+        vectors: F32 = np.load(directory / "vectors.npy")
+        return None, vectors
 
     def _restore(
         self,
@@ -567,22 +571,15 @@ class Matcher:
         found = read_meta(path)
         if found is None:
             return False
-        if (found.get("format"), found.get("fingerprint"), found.get("epoch")) != (
-            SNAPSHOT_FORMAT,
-            code_fingerprint(),
-            epoch,
-        ) or int(found.get("ops", -1)) > len(changes):
+        if not _snapshot_fits(found, epoch) or int(found.get("ops", -1)) > len(changes):
             log.info("lexical snapshot in %s is of another build or code; re-indexing", directory)
             return False
         try:
             state, _ = read_state(path)
             rows = int(found["text_rows"])
-            if meta.get("vector_file") == "vectors.faiss":
-                index = self._new_library().vectors
-                index.load(directory / "vectors.faiss")
-                vectors = None
-            else:
-                vectors = np.load(directory / "vectors.npy")
+            index, vectors = self._saved_vectors(directory, meta)
+            if index is None:
+                assert vectors is not None, "a flat index is saved as its vectors"
                 index = self._new_library().vectors
                 index.build(vectors[:rows])
             library = Library.from_state(
@@ -620,6 +617,12 @@ class Matcher:
                 used += len(arg.texts)
             else:
                 self.remove(arg)
+
+
+def _snapshot_fits(meta: dict[str, Any], epoch: str) -> bool:
+    """Whether a snapshot (its metadata) is of the build ``epoch`` and of the code running."""
+    found = (meta.get("format"), meta.get("fingerprint"), meta.get("epoch"))
+    return found == (SNAPSHOT_FORMAT, code_fingerprint(), epoch)
 
 
 def _read_changes(path: Path) -> list[tuple[str, IndexRecord | str]]:

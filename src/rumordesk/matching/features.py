@@ -76,13 +76,6 @@ class Candidates:
     has_pinyin: bool = False
     has_cos: bool = False
 
-    @property
-    def cos(self) -> F32 | None:
-        """Best cosine per candidate (None on the lexical path)."""
-        if self.seen is None or not self.has_cos:
-            return None
-        return self.seen[:, kernels.SEEN_COS].astype(np.float32)
-
     def evidence_for(self, positions: list[int]) -> list[dict[str, LayerEvidence]]:
         """What each layer saw for the candidates at ``positions`` (the dicts shown with match
         results; one read of the ``seen`` matrix for all of them, and the rare layers are looked

@@ -308,10 +308,7 @@ class Library:
         """Every lexical layer and per-row fact as arrays (``snapshot``; the vector index is
         saved on its own)."""
         n = len(self.claim_ids)
-        words = StringColumn()
-        for row_words in self.keywords:
-            for word in row_words:
-                words.append(word)
+        words = StringColumn.of(word for row_words in self.keywords for word in row_words)
         return {
             "num_perm": self.minhash.num_perm,
             "bands": self.minhash.bands,
@@ -353,8 +350,7 @@ class Library:
         n = len(lib.claim_ids)
         lib.confirmed = bytearray(state["confirmed"].tobytes())
         lib.claim_chars = array("l", state["claim_chars"].astype(np.int64).tolist())
-        words = StringColumn.from_state(state["keywords"])
-        flat = [w or "" for w in words.take(list(range(len(words))))]
+        flat = StringColumn.from_state(state["keywords"]).strings()
         ends = np.cumsum(state["keyword_counts"]).tolist()
         lib.keywords = [
             tuple(flat[e - c : e])
