@@ -110,7 +110,8 @@ def test_live_changes_are_saved_at_most_every_save_seconds_and_on_close(
     assert _top(service, METRO)[0] == metro
     assert marker.read_text() == saved
     service.save_seconds = 0.0
-    service.refresh(force=True)  # nothing new to apply, but a save is due
+    service.refresh(force=True)  # nothing new to apply, but a save is due: in the background
+    service.wait_for_save()
     assert marker.read_text() != saved
     again = marker.read_text()
     service.save_seconds = 3600.0
@@ -122,6 +123,27 @@ def test_live_changes_are_saved_at_most_every_save_seconds_and_on_close(
     # a new process loads what close saved: all three claims, without catching up
     reloaded = MatchingService(build(desk.settings), refresh_seconds=3600)
     assert len(reloaded.matcher) == 3
+
+
+def test_a_due_save_runs_beside_requests_not_on_them(desk: Rumordesk, admin: Principal) -> None:
+    """The request whose refresh makes a save due returns while the save writes (here held
+    back by the engine's own save lock), matches go on meanwhile, and the save lands after."""
+    _add(desk, admin, QUAKE)
+    service = desk.matching
+    service.matcher  # noqa: B018 - build and persist
+    marker = desk.settings.index_dir / "watermark.json"
+    saved = marker.read_text()
+    service.save_seconds = 0.0
+    with service.matcher._save_lock:  # a save in progress elsewhere
+        metro = _add(desk, admin, METRO)  # applied at once; its save is due and starts
+        assert _top(service, METRO)[0] == metro  # answered while the save waits
+        assert service._saver is not None and service._saver.is_alive()
+        assert marker.read_text() == saved
+    service.wait_for_save(timeout=60)
+    assert not service._saver.is_alive()
+    assert marker.read_text() != saved
+    reloaded = MatchingService(build(desk.settings), refresh_seconds=3600)
+    assert len(reloaded.matcher) == 2
 
 
 def test_the_api_saves_live_index_changes_at_shutdown(desk: Rumordesk, admin: Principal) -> None:

@@ -80,9 +80,9 @@ class MatchingService:
     ) -> None:
         self.desk = desk
         self.refresh_seconds = refresh_seconds
-        # Live changes are saved at most this often: the saved index only spares a restart the
-        # catch-up from its watermark (the database is the truth), and a save rewrites the
-        # records and vectors (seconds at a million claims) on the request that applied them.
+        # Live changes are saved at most this often, in a thread of their own: the saved index
+        # only spares a restart the catch-up from its watermark (the database is the truth),
+        # and a save rewrites the records and vectors (seconds at a million claims).
         self.save_seconds = save_seconds
         self.directory: Path = desk.settings.index_dir
         self._lock = threading.RLock()
@@ -91,6 +91,8 @@ class MatchingService:
         self._saved = 0.0
         self._unsaved = False
         self._matcher = matcher
+        self._write_lock = threading.Lock()  # one save writes the files at a time
+        self._saver: threading.Thread | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
     @property
@@ -134,22 +136,58 @@ class MatchingService:
             return matcher
 
     def save(self) -> None:
-        """Persist the index and its watermark next to the database."""
+        """Persist the index and its watermark next to the database, in this thread.
+
+        The watermark is read before the index is written, and the index only moves forward,
+        so the files never claim more than they hold: a change applied while the files are
+        written is either in them or after the watermark (a load applies it again; upserts and
+        removals are idempotent). Matches go on while a save writes (the engine holds its
+        index shared); a live change waits for it.
+        """
         with self._lock:
-            if self._matcher is None:
+            matcher, watermark = self._matcher, self._watermark
+            if matcher is None:
                 return
-            self.directory.mkdir(parents=True, exist_ok=True)
-            self._matcher.save(self.directory)
-            stamp = self._watermark.isoformat() if self._watermark else None
-            (self.directory / WATERMARK_FILE).write_text(json.dumps({"watermark": stamp}))
-            self._saved = time.monotonic()
-            self._unsaved = False
+            self._unsaved = False  # a change applied from here on marks it again
+        # never takes self._lock while holding the write lock (rebuild holds them the other way)
+        with self._write_lock:
+            try:
+                self.directory.mkdir(parents=True, exist_ok=True)
+                matcher.save(self.directory)
+                stamp = watermark.isoformat() if watermark else None
+                (self.directory / WATERMARK_FILE).write_text(json.dumps({"watermark": stamp}))
+            except BaseException:
+                self._unsaved = True
+                raise
+            finally:
+                self._saved = time.monotonic()
+
+    def _save_in_background(self) -> None:
+        """Start a save in a thread of its own, unless one is running."""
+        if self._saver is not None and self._saver.is_alive():
+            return
+        self._saver = threading.Thread(
+            target=self._background_save, name="match-index-save", daemon=True
+        )
+        self._saver.start()
+
+    def _background_save(self) -> None:
+        try:
+            self.save()
+        except Exception:  # noqa: BLE001 - logged; the changes stay unsaved and are retried
+            log.exception("saving the match index to %s failed", self.directory)
+
+    def wait_for_save(self, timeout: float | None = None) -> None:
+        """Wait for a background save, if one is running."""
+        saver = self._saver
+        if saver is not None:
+            saver.join(timeout)
 
     def flush(self) -> None:
-        """Save live changes not saved yet (at shutdown)."""
-        with self._lock:
-            if self._unsaved:
-                self.save()
+        """Save live changes not saved yet, after any background save (at shutdown)."""
+        self.wait_for_save()
+        if self._unsaved:
+            self.save()
 
     # -- staying current -------------------------------------------------------------------
     def _catch_up(self, matcher: Matcher) -> int:
@@ -179,7 +217,7 @@ class MatchingService:
             applied = self._catch_up(self._matcher)
             self._unsaved = self._unsaved or applied > 0
             if self._unsaved and time.monotonic() - self._saved >= self.save_seconds:
-                self.save()
+                self._save_in_background()  # the request that made it due does not wait
             return applied
 
     def on_library_change(self, _claim_ids: set[str]) -> None:
