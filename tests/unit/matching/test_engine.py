@@ -8,6 +8,7 @@ import json
 import weakref
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
@@ -19,7 +20,8 @@ from rumordesk.matching.engine import (
     records_from_claims_jsonl,
 )
 from rumordesk.matching.image import pdq_hash
-from rumordesk.matching.semantic import UseEncoder, VectorIndex
+from rumordesk.matching.library import prepare
+from rumordesk.matching.semantic import SCAN_MIN, UseEncoder, VectorIndex, normalise
 
 from .conftest import LIBRARY
 
@@ -180,6 +182,48 @@ def test_a_graph_vector_index_is_saved_and_loaded_without_a_rebuild(
     loaded = Matcher.load(tmp_path / "index", Thresholds(0.8, 0.5), encoder=encoder, flat_max=4)
     assert loaded.library.vectors.kind == "hnsw-sq8"
     assert len(loaded.library.vectors) == len(m.library.vectors)
+    assert [[r.to_dict() for r in row] for row in loaded.match_many(queries)] == expected
+
+
+def test_a_scanned_vector_index_finds_paraphrases_and_loads_without_a_rebuild(
+    encoder: UseEncoder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Between ``flat_max`` and ``SCAN_MAX`` texts the vectors' 4-bit codes are scanned and
+    re-ranked with 8-bit codes: a paraphrase is found by the semantic layer, and the saved index
+    is read back as it is and answers exactly like the saved matcher."""
+    fillers = [
+        IndexRecord(f"f-{i}", None, [f"filler claim number {i} about subject {i % 41}"])
+        for i in range(SCAN_MIN)
+    ]
+    real = encoder.encode([prepare(t).semantic for r in LIBRARY for t in r.texts])
+    rng = np.random.default_rng(7)  # the fillers' vectors: unrelated directions
+    filler_vectors = normalise(rng.normal(size=(SCAN_MIN, real.shape[1])).astype(np.float32))
+    vectors = np.concatenate([real, filler_vectors])
+    m = Matcher(thresholds=Thresholds(0.8, 0.5), encoder=encoder, flat_max=100)
+    m.build(LIBRARY + fillers, vectors=vectors)
+    exact = Matcher(thresholds=Thresholds(0.8, 0.5), encoder=encoder)  # flat up to 15k texts
+    exact.build(LIBRARY + fillers, vectors=vectors)
+    assert (m.library.vectors.kind, exact.library.vectors.kind) == ("pq-scan-sq8", "flat")
+    # an English rendering of a Chinese claim: only the semantic layer can find it
+    translation = "Iodized salt protects you from nuclear radiation, rush to the supermarket"
+    top = m.match(translation)[0]
+    assert top.claim_id == "c-salt" and list(top.layers) == ["semantic"]
+    for text in (translation, "Cellphone masts gave everyone the virus", "bleach cures covid"):
+        # the best two as exact search ranks them (the tail, near-zero scores among the
+        # fillers, may differ, as approximate and exact neighbours do)
+        found = [(r.claim_id, r.decision) for r in m.match(text)[:2]]
+        assert found == [(r.claim_id, r.decision) for r in exact.match(text)[:2]]
+    m.upsert(IndexRecord("c-new", None, ["Bananas are genetically modified spiders"]))
+    queries = [MatchQuery(t) for t in ["bananas are spiders", "5G towers spread corona", "大地震"]]
+    expected = [[r.to_dict() for r in row] for row in m.match_many(queries)]
+    m.save(tmp_path / "index")
+
+    def no_rebuild(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("the vector index was rebuilt on load")
+
+    monkeypatch.setattr(VectorIndex, "build", no_rebuild)
+    loaded = Matcher.load(tmp_path / "index", Thresholds(0.8, 0.5), encoder=encoder, flat_max=100)
+    assert loaded.library.vectors.kind == "pq-scan-sq8"
     assert [[r.to_dict() for r in row] for row in loaded.match_many(queries)] == expected
 
 
