@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi.testclient import TestClient
 
 from rumordesk.api.app import create_app
@@ -95,16 +97,22 @@ def test_sweep_prefilter_matches_only_lexical_relatives(desk: Rumordesk, admin: 
     assert found[0] is None or found[0].claim_id == quake
 
 
+def _persisted(desk: Rumordesk, admin: Principal) -> tuple[Path, str]:
+    """A one-claim library whose match index is built and saved: the watermark file and what
+    it says."""
+    _add(desk, admin, QUAKE)
+    desk.matching.matcher  # noqa: B018 - build and persist
+    marker = desk.settings.index_dir / "watermark.json"
+    return marker, marker.read_text()
+
+
 def test_live_changes_are_saved_at_most_every_save_seconds_and_on_close(
     desk: Rumordesk, admin: Principal
 ) -> None:
     """A live change is not written to disk on the request that applies it when the last save
     is recent; the next refresh after ``save_seconds`` writes it, and so does closing."""
-    _add(desk, admin, QUAKE)
     service = desk.matching
-    service.matcher  # noqa: B018 - build and persist
-    marker = desk.settings.index_dir / "watermark.json"
-    saved = marker.read_text()
+    marker, saved = _persisted(desk, admin)
     service.save_seconds = 3600.0
     metro = _add(desk, admin, METRO)  # applied at once, saved later
     assert _top(service, METRO)[0] == metro
@@ -128,11 +136,8 @@ def test_live_changes_are_saved_at_most_every_save_seconds_and_on_close(
 def test_a_due_save_runs_beside_requests_not_on_them(desk: Rumordesk, admin: Principal) -> None:
     """The request whose refresh makes a save due returns while the save writes (here held
     back by the engine's own save lock), matches go on meanwhile, and the save lands after."""
-    _add(desk, admin, QUAKE)
     service = desk.matching
-    service.matcher  # noqa: B018 - build and persist
-    marker = desk.settings.index_dir / "watermark.json"
-    saved = marker.read_text()
+    marker, saved = _persisted(desk, admin)
     service.save_seconds = 0.0
     with service.matcher._save_lock:  # a save in progress elsewhere
         metro = _add(desk, admin, METRO)  # applied at once; its save is due and starts
@@ -147,11 +152,8 @@ def test_a_due_save_runs_beside_requests_not_on_them(desk: Rumordesk, admin: Pri
 
 
 def test_the_api_saves_live_index_changes_at_shutdown(desk: Rumordesk, admin: Principal) -> None:
-    _add(desk, admin, QUAKE)
-    desk.matching.matcher  # noqa: B018 - build and persist
+    marker, saved = _persisted(desk, admin)
     desk.matching.save_seconds = 3600.0
-    marker = desk.settings.index_dir / "watermark.json"
-    saved = marker.read_text()
     with TestClient(create_app(desk)):
         _add(desk, admin, METRO)  # applied live, not saved yet
         assert marker.read_text() == saved

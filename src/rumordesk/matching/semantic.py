@@ -179,16 +179,7 @@ def pca_graph(
         faiss.METRIC_INNER_PRODUCT,
     )
     graph.hnsw.efConstruction = ef_construction
-    base = faiss.IndexPreTransform(pca, graph)
-    base.train(sample)
-    refine = faiss.IndexScalarQuantizer(
-        dim, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
-    )
-    refine.train(sample)
-    index = faiss.IndexRefine(base, refine)
-    index.k_factor = float(k_factor)
-    index.add(vectors)
-    return index
+    return _refined(faiss.IndexPreTransform(pca, graph), sample, vectors, k_factor)
 
 
 def pq_scan(vectors: F32, *, sub_dim: int = SCAN_SUB_DIM, seed: int = 1) -> Any:
@@ -206,13 +197,19 @@ def pq_scan(vectors: F32, *, sub_dim: int = SCAN_SUB_DIM, seed: int = 1) -> Any:
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     sample = _training_sample(vectors, seed)
     scan = faiss.IndexPQFastScan(dim, dim // sub_dim, 4, faiss.METRIC_INNER_PRODUCT)
-    scan.train(sample)
+    return _refined(scan, sample, vectors, SCAN_K_FACTOR)
+
+
+def _refined(base: Any, sample: F32, vectors: F32, k_factor: float) -> Any:
+    """``base`` (untrained) with a re-rank of its top ``k * k_factor`` by 8-bit codes of the
+    full vectors (``IndexRefine``), both trained on ``sample``, holding ``vectors``."""
+    base.train(sample)
     refine = faiss.IndexScalarQuantizer(
-        dim, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
+        vectors.shape[1], faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
     )
     refine.train(sample)
-    index = faiss.IndexRefine(scan, refine)
-    index.k_factor = float(SCAN_K_FACTOR)
+    index = faiss.IndexRefine(base, refine)
+    index.k_factor = float(k_factor)
     index.add(vectors)
     return index
 

@@ -48,6 +48,18 @@ def _exact_share(rows: np.ndarray, queries: np.ndarray, vectors: np.ndarray, k: 
     return float(np.mean([len(set(r) & set(e)) / k for r, e in zip(rows, exact, strict=True)]))
 
 
+def _assert_answers_alike(index: VectorIndex, loaded: VectorIndex, queries: np.ndarray) -> None:
+    """``loaded`` (read back from ``index``'s file) finds the same rows with the same
+    similarities, and reads the same cosines."""
+    for k in (1, 10, 50):
+        rows, sims = index.search(queries, k)
+        rows2, sims2 = loaded.search(queries, k)
+        assert rows.tolist() == rows2.tolist()
+        np.testing.assert_array_equal(sims, sims2)
+    rows = np.arange(0, len(index), 7)
+    np.testing.assert_array_equal(loaded.cosines(rows, queries[0]), index.cosines(rows, queries[0]))
+
+
 def _topics(n: int, dim: int, seed: int) -> np.ndarray:
     """Unit vectors around the same 60 topics with spread in every dimension. Product
     quantisation splits the dimensions into groups of four, each with 16 centroids, so it
@@ -102,13 +114,7 @@ def test_scan_kind_survives_save_and_load(tmp_path: Path) -> None:
     loaded.load(tmp_path / "scan.faiss")
     assert loaded.kind == "pq-scan-sq8" and len(loaded) == 2010
     assert loaded.index.k_factor == semantic.SCAN_K_FACTOR
-    for k in (1, 10, 50):
-        rows, sims = index.search(queries, k)
-        rows2, sims2 = loaded.search(queries, k)
-        assert rows.tolist() == rows2.tolist()
-        np.testing.assert_array_equal(sims, sims2)
-    rows = np.arange(0, 2010, 7)
-    np.testing.assert_array_equal(loaded.cosines(rows, queries[0]), index.cosines(rows, queries[0]))
+    _assert_answers_alike(index, loaded, queries)
 
 
 def test_kinds_follow_the_library_size_bands() -> None:
@@ -203,13 +209,7 @@ def test_pca_graph_survives_save_and_load(tmp_path: Path) -> None:
     assert loaded.kind == "pca-hnsw-sq8" and len(loaded) == 710
     assert loaded.index.k_factor == semantic.PCA_K_FACTOR
     assert semantic._graph_of(loaded.index).hnsw.efSearch == semantic.PCA_EF_SEARCH
-    for k in (1, 10, 50):
-        rows, sims = index.search(queries, k)
-        rows2, sims2 = loaded.search(queries, k)
-        assert rows.tolist() == rows2.tolist()
-        np.testing.assert_array_equal(sims, sims2)
-    rows = np.arange(0, 710, 7)
-    np.testing.assert_array_equal(loaded.cosines(rows, queries[0]), index.cosines(rows, queries[0]))
+    _assert_answers_alike(index, loaded, queries)
 
 
 def test_small_libraries_above_flat_max_keep_the_plain_graph() -> None:
