@@ -81,9 +81,10 @@ def test_hamming_closest_keeps_every_text_within_the_kth_smallest_distance() -> 
     """The scan's candidates are exactly the texts within the keep-th smallest Hamming distance
     (ties kept), whatever the sample-based cut guessed, checked against numpy."""
     rng = np.random.default_rng(41)
-    for count, width, keep in ((5000, 2, 40), (5000, 1, 300), (700, 2, 700), (9000, 8, 25)):
+    cases = ((5000, 2, 40, 6), (5000, 1, 300, 6), (700, 2, 700, 6), (9000, 8, 25, 5))
+    for count, width, keep, n_queries in cases:  # 8 words: queries in pairs, and one alone
         words = rng.integers(0, 2**63, size=(width, count), dtype=np.uint64)
-        queries = rng.integers(0, 2**63, size=(6, width), dtype=np.uint64)
+        queries = rng.integers(0, 2**63, size=(n_queries, width), dtype=np.uint64)
         found = binscan.hamming_closest(words, count, queries, keep)
         for query, rows in zip(queries, found, strict=True):
             dist = np.bitwise_count(words.T ^ query).sum(axis=1)
