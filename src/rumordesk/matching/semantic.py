@@ -9,7 +9,7 @@ Embeddings are L2-normalised, so inner product = cosine. The index type follows 
   distance (a vectorised population count), the closest ``k * BINARY_K_FACTOR`` (25; 35 above
   ``SCAN_LARGE`` = 150k texts) re-ranked by inner product with 8-bit codes of the full vectors;
   ~0.58 KB a text, no training beyond the 8-bit quantiser. Recall@10 against exact search 0.984
-  at 128k texts and 0.984 at 250k; in the engine at 100k claims it took ~0.07 ms a post less
+  at 128k texts and 0.984 at 250k; in the engine at 100k claims it took ~0.13 ms a post less
   than the 4-bit product-quantised scan it replaced (``pq-scan-sq8``, ``pq_scan``: the codes'
   128 table lookups a text cost more than eight population counts; indexes saved with it
   still load and search as before);
