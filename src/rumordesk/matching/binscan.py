@@ -143,7 +143,10 @@ def _distances_512(words, start, stop, first, second, dist, dist2):  # type: ign
 def _keep_closest(rows, dist, fill, keep):  # type: ignore[no-untyped-def]
     """Compact ``rows[:fill]``/``dist[:fill]`` to the entries at most the ``keep``-th smallest
     distance (ties kept); returns (new fill, that distance)."""
-    counts = np.zeros(65, dtype=np.int64)  # distances in steps of 8 bits first: few bins
+    top = 0
+    for j in range(fill):
+        top = max(top, dist[j])
+    counts = np.zeros((top >> 3) + 1, dtype=np.int64)  # distances in steps of 8 bits first
     for j in range(fill):
         counts[dist[j] >> 3] += 1
     acc, coarse = 0, 0
@@ -236,6 +239,8 @@ def hamming_closest(words, count, queries, keep):  # type: ignore[no-untyped-def
     """
     nq = queries.shape[0]
     keep = min(keep, count)
+    if keep <= 0:
+        return np.full((nq, 1), -1, dtype=np.int64)
     dist = np.empty(BLOCK, dtype=np.int32)
     cut = np.empty(nq, dtype=np.int32)
     for qi in range(nq):

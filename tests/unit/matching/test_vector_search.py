@@ -82,6 +82,7 @@ def test_hamming_closest_keeps_every_text_within_the_kth_smallest_distance() -> 
     (ties kept), whatever the sample-based cut guessed, checked against numpy."""
     rng = np.random.default_rng(41)
     cases = ((5000, 2, 40, 6), (5000, 1, 300, 6), (700, 2, 700, 6), (9000, 8, 25, 5))
+    cases += ((3000, 12, 50, 3),)  # 768 bits: distances past 512
     for count, width, keep, n_queries in cases:  # 8 words: queries in pairs, and one alone
         words = rng.integers(0, 2**63, size=(width, count), dtype=np.uint64)
         queries = rng.integers(0, 2**63, size=(n_queries, width), dtype=np.uint64)
@@ -90,6 +91,8 @@ def test_hamming_closest_keeps_every_text_within_the_kth_smallest_distance() -> 
             dist = np.bitwise_count(words.T ^ query).sum(axis=1)
             kth = np.sort(dist)[min(keep, count) - 1]
             assert sorted(rows[rows >= 0].tolist()) == np.flatnonzero(dist <= kth).tolist()
+    empty = binscan.hamming_closest(np.zeros((8, 0), dtype=np.uint64), 0, queries[:2, :8], 10)
+    assert (empty == -1).all() and empty.shape[0] == 2
 
 
 def test_sq8_rerank_ranks_candidates_by_their_8bit_cosine() -> None:
