@@ -359,7 +359,8 @@ class VectorIndex:
 
     def _tune(self) -> None:
         """Set the search effort for the current size: a graph's efSearch (``_ef_for``), a
-        scan's re-rank depth (``SCAN_K_FACTOR``, more above ``SCAN_LARGE`` texts)."""
+        scan's re-rank depth (``BINARY_K_FACTOR`` for the sign scan, ``SCAN_K_FACTOR`` for a
+        loaded 4-bit scan; more above ``SCAN_LARGE`` texts)."""
         n = len(self)
         if isinstance(self.index, BinaryScanIndex):
             self.index.k_factor = float(
