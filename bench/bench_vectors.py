@@ -43,13 +43,12 @@ import faiss  # noqa: E402
 import numpy as np  # noqa: E402
 
 from bench.common import DATA, OUT, read_jsonl, table  # noqa: E402
-from rumordesk.matching.binscan import BinaryScanIndex  # noqa: E402
 from rumordesk.matching.embedcache import CachedEncoder  # noqa: E402
 from rumordesk.matching.library import prepare  # noqa: E402
 from rumordesk.matching.records import records_from_claims_jsonl  # noqa: E402
 from rumordesk.matching.semantic import (  # noqa: E402
     UseEncoder,
-    _training_sample,
+    binary_scan,
     normalise,
     pca_graph,
     pq_scan,
@@ -247,8 +246,7 @@ def main() -> None:
             del scan
         if args.binary:
             t0 = time.perf_counter()
-            signs = BinaryScanIndex.trained(_training_sample(vectors, 1))
-            signs.add(vectors)
+            signs = binary_scan(vectors)
             build = time.perf_counter() - t0
             stored = faiss.serialize_index(signs.codes8).size + signs._words[:, :size].nbytes
             for k_factor in args.binary:

@@ -200,6 +200,15 @@ def pq_scan(vectors: F32, *, sub_dim: int = SCAN_SUB_DIM, seed: int = 1) -> Any:
     return _refined(scan, sample, vectors, SCAN_K_FACTOR)
 
 
+def binary_scan(vectors: F32, *, seed: int = 1) -> BinaryScanIndex:
+    """A ``BinaryScanIndex`` (sign bits scanned, 8-bit re-rank) holding ``vectors``, its 8-bit
+    quantiser trained on up to 50k of them."""
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    index = BinaryScanIndex.trained(_training_sample(vectors, seed))
+    index.add(vectors)
+    return index
+
+
 def _refined(base: Any, sample: F32, vectors: F32, k_factor: float) -> Any:
     """``base`` (untrained) with a re-rank of its top ``k * k_factor`` by 8-bit codes of the
     full vectors (``IndexRefine``), both trained on ``sample``, holding ``vectors``."""
@@ -337,8 +346,7 @@ class VectorIndex:
                 self.index.add(vectors)
             return
         if self._scan_for(n):
-            self.index = BinaryScanIndex.trained(_training_sample(vectors, seed))
-            self.index.add(vectors)  # a scan reads every text: it needs no layout
+            self.index = binary_scan(vectors, seed=seed)  # added, too; a scan needs no layout
             self._tune()
             return
         if self._pca_for(n):
