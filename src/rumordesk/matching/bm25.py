@@ -272,14 +272,13 @@ class BM25Index:
         index._impact_scores = state["impact_scores"].astype(np.float32)
         return index
 
-    def _main_top(
-        self, ids: npt.NDArray[np.int64], k: int
-    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
-        """Main-index positions of the top-``k`` documents for token ``ids`` and their exact
-        scores (see the module docstring for how long postings are cut short)."""
+    def _main_top(self, ids: I64, k: int) -> tuple[I64, npt.NDArray[np.float32], I64, I64]:
+        """Main-index positions of the top-``k`` documents for token ``ids``, their exact
+        scores (see the module docstring for how long postings are cut short), and each one's
+        shared and own distinct tokens (``shared_tokens``)."""
         assert self._main is not None
         scores = self._main.scores
-        top: tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]] = kernels.bm25_top(
+        top: tuple[I64, npt.NDArray[np.float32], I64, I64] = kernels.bm25_top(
             ids,
             scores["indptr"],
             scores["indices"],
@@ -317,9 +316,11 @@ class BM25Index:
         rows: list[int] | npt.NDArray[np.int64],
         query: set[str],
         ids: npt.NDArray[np.int64] | None = None,
+        known: tuple[I64, I64, I64] | None = None,
     ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
         """Per row, how many distinct tokens it shares with ``query``, and its distinct tokens
-        (``ids``: ``token_ids`` of the query, when the caller has them).
+        (``ids``: ``token_ids`` of the query, when the caller has them; ``known``: rows with
+        their counts already, as ``search_counted`` returns them, which are not read again).
 
         Rows of the main index are counted from the forward index; rows added since, from
         their token lists; removed rows have no tokens.
@@ -327,6 +328,9 @@ class BM25Index:
         r = np.asarray(rows, dtype=np.int64)
         if ids is None:
             ids = self.token_ids(list(query))
+        known_rows, known_shared, known_own = (_NO_IDS,) * 3
+        if known is not None and known[0].size == known[1].size == known[2].size:
+            known_rows, known_shared, known_own = known
         common, sizes, outside = kernels.shared_counts(
             r,
             self._main_pos,
@@ -335,6 +339,9 @@ class BM25Index:
             self._fwd_ptr,
             self._fwd_tokens,
             ids,
+            known_rows,
+            known_shared,
+            known_own,
         )
         if not outside:
             return common, sizes
@@ -391,23 +398,44 @@ class BM25Index:
     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
         """Top-``k`` live rows and their BM25 scores, best first (``ids``: ``token_ids`` of
         the query, when the caller has them)."""
-        rows: list[npt.NDArray[np.int64]] = []
+        rows, scores, _, _ = self.search_counted(query, k, ids)
+        return rows, scores
+
+    def search_counted(
+        self, query: list[str], k: int = 50, ids: npt.NDArray[np.int64] | None = None
+    ) -> tuple[I64, npt.NDArray[np.float32], I64, I64]:
+        """``search``, with each row's shared and own distinct tokens as ``shared_tokens``
+        counts them (the BM25 kernel has read them by then; -1 for a row added since the last
+        build, which ``shared_tokens`` counts itself): pass them to it as ``known``."""
+        rows: list[I64] = []
         scores: list[npt.NDArray[np.float32]] = []
+        shared: list[I64] = []
+        own: list[I64] = []
         if self._main is not None and query:
             if ids is None:
                 ids = self.token_ids(query)
             if ids.size:
-                top, top_scores = self._main_top(ids, k)
+                top, top_scores, top_shared, top_own = self._main_top(ids, k)
                 if not self._delta:
-                    return self._main_rows[top], top_scores
+                    return self._main_rows[top], top_scores, top_shared, top_own
                 rows.append(self._main_rows[top])
                 scores.append(top_scores)
+                shared.append(top_shared)
+                own.append(top_own)
         if self._delta and query:
             d_rows, d_scores = self._delta_scores(query)
             rows.append(np.asarray(d_rows, dtype=np.int64))
             scores.append(np.asarray(d_scores, dtype=np.float32))
+            unknown = np.full(len(d_rows), -1, dtype=np.int64)
+            shared.append(unknown)
+            own.append(unknown)
         if not rows:
-            return _NO_IDS, np.empty(0, np.float32)
+            return _NO_IDS, np.empty(0, np.float32), _NO_IDS, _NO_IDS
         all_rows, all_scores = np.concatenate(rows), np.concatenate(scores)
         order = np.argsort(-all_scores, kind="stable")[:k]
-        return all_rows[order], all_scores[order]
+        return (
+            all_rows[order],
+            all_scores[order],
+            np.concatenate(shared)[order],
+            np.concatenate(own)[order],
+        )

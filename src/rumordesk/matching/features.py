@@ -147,6 +147,8 @@ def without(sig: Signals, exclude: set[int]) -> Signals:
         token_ids=sig.token_ids,
         bm25_rows=sig.bm25_rows[bm25_kept],
         bm25_scores=sig.bm25_scores[bm25_kept],
+        bm25_shared=sig.bm25_shared[bm25_kept] if sig.bm25_shared.size else sig.bm25_shared,
+        bm25_own=sig.bm25_own[bm25_kept] if sig.bm25_own.size else sig.bm25_own,
         lsh=sig.lsh[~np.isin(sig.lsh, gone)],
         exact={r: v for r, v in sig.exact.items() if r not in exclude},
         keywords={r: v for r, v in sig.keywords.items() if r not in exclude},
@@ -191,7 +193,9 @@ def candidates(lib: Library, sig: Signals, qvec: F32 | None) -> Candidates:
     qtokens = set(prep.tokens)
     has_sig = sig.minhash_sig is not None
     has_py = sig.pinyin_sig is not None
-    shared, own = lib.bm25.shared_tokens(rows_a, qtokens, sig.token_ids)
+    shared, own = lib.bm25.shared_tokens(
+        rows_a, qtokens, sig.token_ids, known=(sig.bm25_rows, sig.bm25_shared, sig.bm25_own)
+    )
     x, trows, count, seen = kernels.lexical_features(
         rows_a,
         lib.claim_texts_table,

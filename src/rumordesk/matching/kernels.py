@@ -350,21 +350,26 @@ def _token_slots(tokens):  # type: ignore[no-untyped-def]
 
 
 @_jit
+def _entry_slot(t, tokens, slots):  # type: ignore[no-untyped-def]
+    """The position of token ``t`` among the query ``tokens`` (``slots`` =
+    ``_token_slots(tokens)``), -1 when it is not a query token."""
+    j = int(slots[t & 4095])
+    if j == -1:
+        return -1
+    if j == -2:  # two query tokens share the slot: look for it
+        for c in range(tokens.size):
+            if tokens[c] == t:
+                return c
+        return -1
+    return j if tokens[j] == t else -1
+
+
+@_jit
 def _entry_value(t, score, tokens, slots, weights, scored):  # type: ignore[no-untyped-def]
     """What one forward entry (token ``t``, BM25 ``score``) adds to ``_query_sum``: the query
     weight of its token, times the score when ``scored``; 0 for a token not in the query."""
-    j = int(slots[t & 4095])
-    if j == -1:
-        return 0.0
-    if j == -2:  # two query tokens share the slot: look for it
-        j = -1
-        for c in range(tokens.size):
-            if tokens[c] == t:
-                j = c
-                break
-        if j < 0:
-            return 0.0
-    elif tokens[j] != t:
+    j = _entry_slot(t, tokens, slots)
+    if j < 0:
         return 0.0
     if scored:
         return np.float64(np.float32(weights[j] * score))
@@ -407,6 +412,22 @@ def _document_sum(fwd_tokens, fwd_weights, start, stop, first, tokens, slots, we
     return _query_sum(
         fwd_tokens, fwd_weights, start + 1, stop, tokens, slots, weights, scored, total
     )
+
+
+@_jit
+def _document_score(fwd_tokens, fwd_weights, start, stop, first, tokens, slots, weights):  # type: ignore[no-untyped-def]
+    """``_document_sum`` (scored) of a document, with how many distinct query ``tokens`` it
+    holds (a document's forward entries are distinct tokens): the same additions in the same
+    order, so the same score to the last bit."""
+    total = 0.0
+    count = 0
+    for q in range(start, stop):
+        t = first if q == start else np.int64(fwd_tokens[2 * q])
+        j = _entry_slot(t, tokens, slots)
+        if j >= 0:
+            total += np.float64(np.float32(weights[j] * fwd_weights[2 * q + 1]))
+            count += 1
+    return total, count
 
 
 @_jit
@@ -479,6 +500,10 @@ def bm25_top(  # type: ignore[no-untyped-def]
     interleaved as in ``_query_sum``), highest bound first, and only while a bound can still beat
     the k-th exact score: the result is the exact top-``k`` of those ``rescore`` documents.
     Documents flagged in ``dead`` are dropped (checked only when ``any_dead``).
+
+    Also returns, per document returned, how many distinct query tokens it holds and how many
+    distinct tokens it has (``shared_counts``'s figures, which the features need): a document
+    whose every posting was read counts its postings, a re-scored one its forward entries.
     """
     tokens, times = query_terms(ids)
     weights = times.astype(np.float32)
@@ -501,6 +526,7 @@ def bm25_top(  # type: ignore[no-untyped-def]
     sums = np.zeros(total, dtype=np.float64)
     covered = np.zeros(total, dtype=np.float64)  # lowest kept scores of the cut lists it is in
     found = np.zeros(total, dtype=np.int32)  # number of cut lists it is in
+    hits = np.zeros(total, dtype=np.int32)  # number of posting lists it is in
     n = 0
     slack = 0.0
     for j in range(tokens.size):
@@ -538,21 +564,24 @@ def bm25_top(  # type: ignore[no-untyped-def]
                     break
                 s = (s + 1) & mask
             sums[e] += value
+            hits[e] += 1
             if cut:
                 covered[e] += floor
                 found[e] += 1
-    docs, sums, covered, found = docs[:n], sums[:n], covered[:n], found[:n]
+    docs, sums, covered, found, hits = docs[:n], sums[:n], covered[:n], found[:n], hits[:n]
     if any_dead:
         live = np.empty(n, dtype=np.bool_)
         for i in range(n):
             live[i] = not dead[docs[i]]
         docs, sums, covered, found = docs[live], sums[live], covered[live], found[live]
+        hits = hits[live]
     if n_cut:
         keep = max(rescore, k)
         if docs.size > keep:
             # the strongest partial sums: a bound ranks a document seen in few lists too high
             best = _top_positions(sums, keep)
             docs, sums, covered, found = docs[best], sums[best], covered[best], found[best]
+            hits = hits[best]
         bound = sums + (slack - covered)
         order = np.argsort(-bound)
         starts = np.empty(order.size, dtype=np.int64)
@@ -567,6 +596,7 @@ def bm25_top(  # type: ignore[no-untyped-def]
         heap = np.empty(k, dtype=np.float64)
         size = 0
         scores = np.empty(order.size, dtype=np.float64)
+        shared = np.empty(order.size, dtype=np.int32)
         done = order.size
         for i in range(order.size):
             o = order[i]
@@ -575,8 +605,9 @@ def bm25_top(  # type: ignore[no-untyped-def]
                 break
             if found[o] == n_cut:
                 score = sums[o]  # in every cut list: the partial sum is the whole score
+                shared[i] = hits[o]
             else:
-                score = _document_sum(
+                score, shared[i] = _document_score(
                     fwd_tokens,
                     fwd_scores,
                     starts[i],
@@ -585,39 +616,66 @@ def bm25_top(  # type: ignore[no-untyped-def]
                     tokens,
                     slots,
                     weights,
-                    True,
                 )
             scores[i] = score
             if size < k:
                 size = _min_heap_push(heap, size, score)
             elif score > heap[0]:
                 _min_heap_replace(heap, size, score)
-        docs, sums = docs[order[:done]], scores[:done]
+        docs, sums, hits = docs[order[:done]], scores[:done], shared[:done]
     if docs.size > k:
         best = _top_positions(sums, k)
-        docs, sums = docs[best], sums[best]
+        docs, sums, hits = docs[best], sums[best], hits[best]
     order = np.argsort(-sums, kind="mergesort")
-    return docs[order].copy(), sums[order].astype(np.float32)
+    docs = docs[order]
+    own = np.empty(docs.size, dtype=np.int64)
+    for i in range(docs.size):
+        own[i] = fwd_ptr[docs[i] + 1] - fwd_ptr[docs[i]]
+    return docs, sums[order].astype(np.float32), hits[order].astype(np.int64), own
 
 
 @_jit
-def shared_counts(rows, main_pos, main_dead, main_sizes, fwd_ptr, fwd_tokens, query_ids):  # type: ignore[no-untyped-def]
+def shared_counts(  # type: ignore[no-untyped-def]
+    rows,
+    main_pos,
+    main_dead,
+    main_sizes,
+    fwd_ptr,
+    fwd_tokens,
+    query_ids,
+    known_rows,
+    known_shared,
+    known_own,
+):
     """Per document row, how many of the distinct query ``tokens`` it holds and how many
     distinct tokens it has, from the forward index (-1, -1 for a row outside the main index,
     which the caller counts itself; 0, 0 for a removed one), and how many rows are outside.
-    ``query_ids`` may repeat a token: each distinct one counts once."""
+    ``query_ids`` may repeat a token: each distinct one counts once. Rows in ``known_rows``
+    take ``known_shared``/``known_own`` as they are (what ``bm25_top`` counted for its
+    documents; -1 where it could not), and only the others are read."""
     n = rows.size
     tokens, _ = query_terms(query_ids)
     shared = np.zeros(n, dtype=np.float64)
     own = np.zeros(n, dtype=np.float64)
     outside = 0
+    # rows whose counts are known: found by binary search in the known rows, sorted
+    known_order = np.argsort(known_rows)
+    known_sorted = known_rows[known_order]
+    todo = np.ones(n, dtype=np.bool_)
+    for i in range(n):
+        p = np.searchsorted(known_sorted, rows[i])
+        if p < known_sorted.size and known_sorted[p] == rows[i]:
+            j = known_order[p]
+            if known_own[j] >= 0:
+                shared[i], own[i] = known_shared[j], known_own[j]
+                todo[i] = False
     slots = _token_slots(tokens)
     ones = np.ones(tokens.size, dtype=np.float32)
     # gathered level by level (positions, then ranges), so the cache misses of different rows
     # overlap instead of each row waiting for its own three in turn
     pos = np.full(n, -1, dtype=np.int64)
     for i in range(n):
-        if rows[i] < main_pos.size:
+        if todo[i] and rows[i] < main_pos.size:
             pos[i] = main_pos[rows[i]]
     starts = np.zeros(n, dtype=np.int64)
     stops = np.zeros(n, dtype=np.int64)
@@ -626,6 +684,8 @@ def shared_counts(rows, main_pos, main_dead, main_sizes, fwd_ptr, fwd_tokens, qu
             starts[i], stops[i] = fwd_ptr[pos[i]], fwd_ptr[pos[i] + 1]
     first = _first_entries(fwd_tokens, starts, stops)
     for i in range(n):
+        if not todo[i]:
+            continue
         if pos[i] < 0:
             shared[i], own[i] = -1.0, -1.0
             outside += 1

@@ -121,6 +121,9 @@ class Signals:
     token_ids: npt.NDArray[np.int64] = field(default_factory=lambda: _NO_ROWS)  # BM25 vocabulary
     bm25_rows: npt.NDArray[np.int64] = field(default_factory=lambda: _NO_ROWS)  # best first
     bm25_scores: npt.NDArray[np.float32] = field(default_factory=lambda: _NO_SIMS)
+    # per BM25 row, its shared and own distinct tokens (``BM25Index.search_counted``)
+    bm25_shared: npt.NDArray[np.int64] = field(default_factory=lambda: _NO_ROWS)
+    bm25_own: npt.NDArray[np.int64] = field(default_factory=lambda: _NO_ROWS)
     lsh: npt.NDArray[np.int64] = field(default_factory=lambda: _NO_ROWS)  # ascending
     exact: dict[int, list[tuple[int, int, int]]] = field(default_factory=dict)  # text, span
     keywords: dict[int, list[tuple[str, int, int]]] = field(default_factory=dict)
@@ -398,8 +401,15 @@ class Library:
         """Lexical, rule and image evidence for one prepared query (semantic is added later)."""
         alive = self.alive
         ids = self.bm25.token_ids(prep.tokens)
-        rows, scores = self.bm25.search(prep.tokens, k=bm25_k, ids=ids)
-        sig = Signals(prepared=prep, token_ids=ids, bm25_rows=rows, bm25_scores=scores)
+        rows, scores, shared, own = self.bm25.search_counted(prep.tokens, k=bm25_k, ids=ids)
+        sig = Signals(
+            prepared=prep,
+            token_ids=ids,
+            bm25_rows=rows,
+            bm25_scores=scores,
+            bm25_shared=shared,
+            bm25_own=own,
+        )
         found = []
         for index, shingles in ((self.minhash, prep.shingles), (self.pinyin, prep.pinyin)):
             if not shingles.size:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -202,3 +203,35 @@ def test_shared_counts_count_each_distinct_query_token_once() -> None:
     index.add(["a", "b", "a"])  # a live addition is counted from its tokens
     shared, own = index.shared_tokens(np.arange(4), {"a", "b", "z"}, ids)
     assert shared.tolist() == [2.0, 1.0, 0.0, 2.0] and own.tolist() == [3.0, 2.0, 1.0, 2.0]
+
+
+def test_bm25_top_counts_equal_the_forward_index_counts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shared/own token counts the BM25 kernel returns with its documents (read from
+    postings for a complete document, from the forward index for a re-scored one) are
+    ``shared_counts``'s, with cut posting lists and live additions alike."""
+    from rumordesk.matching import bm25 as bm25_module
+
+    monkeypatch.setattr(bm25_module, "IMPACT_LIMIT", 8)  # common words' lists are cut
+    rng = np.random.default_rng(11)
+    words = [f"w{i}" for i in range(60)]
+    docs = [[str(w) for w in rng.choice(words, size=rng.integers(1, 12))] for _ in range(500)]
+    index = BM25Index()
+    index.build(docs)
+    assert (index._impact_pos >= 0).any(), "some posting lists are cut"
+    for live in range(3):
+        for _ in range(40):
+            query = [str(w) for w in rng.choice(words, size=rng.integers(1, 9))]
+            ids = index.token_ids(query)
+            rows, scores, shared, own = index.search_counted(query, k=10, ids=ids)
+            plain_rows, plain_scores = index.search(query, k=10, ids=ids)
+            assert np.array_equal(rows, plain_rows) and np.array_equal(scores, plain_scores)
+            counted = own >= 0
+            assert counted.sum() == np.isin(rows, index._main_rows).sum()
+            ref_shared, ref_own = index.shared_tokens(rows, set(query), ids)
+            assert shared[counted].tolist() == ref_shared[counted].tolist()
+            assert own[counted].tolist() == ref_own[counted].tolist()
+            with_known = index.shared_tokens(rows, set(query), ids, known=(rows, shared, own))
+            assert with_known[0].tolist() == ref_shared.tolist()
+            assert with_known[1].tolist() == ref_own.tolist()
+        index.add([str(w) for w in rng.choice(words, size=6)])  # counted by shared_tokens
+        index.remove(live)
