@@ -135,7 +135,7 @@ def stage_times(matcher: Matcher, posts: list[str], semantic: bool) -> dict[str,
         setattr(owner, name, timed)
 
     wrap(engine, "prepare", "text preparation")
-    wrap(lib, "signals", "lexical layers")
+    wrap(lib, "signals_many", "lexical layers")
     wrap(engine, "candidates", "candidate features")
     if semantic:
         wrap(matcher.encoder, "encode", "encoder")

@@ -331,14 +331,12 @@ class Matcher:
     def _signals(
         self, items: Sequence[MatchQuery], todo: list[int], preps: list[Prepared]
     ) -> list[tuple[Signals, F32 | None]]:
-        sigs = []
-        for i, prep in zip(todo, preps, strict=True):
-            image = items[i].image_path
-            sigs.append(
-                self.library.signals(
-                    prep, bm25_k=self.bm25_k, image_hash=pdq_hash(image)[0] if image else None
-                )
-            )
+        images = [items[i].image_path for i in todo]
+        sigs = self.library.signals_many(
+            preps,
+            bm25_k=self.bm25_k,
+            image_hashes=[pdq_hash(image)[0] if image else None for image in images],
+        )
         qvecs: list[F32 | None] = [None] * len(sigs)
         semantic = [j for j, p in enumerate(preps) if len(p.norm) >= MIN_SEMANTIC_CHARS]
         if self.semantic and semantic and len(self.library.vectors):
