@@ -418,8 +418,8 @@ class Library:
         alive = self.alive
         bm25 = self.bm25
         sigs = []
-        for prep in preps:
-            ids = bm25.token_ids(prep.tokens)
+        token_ids = [bm25.token_ids(prep.tokens) for prep in preps]
+        for prep, ids in zip(preps, token_ids, strict=True):
             rows, scores, shared, own = bm25.search_counted(prep.tokens, k=bm25_k, ids=ids)
             sigs.append(
                 Signals(
