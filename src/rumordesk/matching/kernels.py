@@ -28,15 +28,17 @@ _jit = njit(nogil=True, cache=True)
 
 @_jit
 def shingle_hashes(codes, k, weights):  # type: ignore[no-untyped-def]
-    """Sorted distinct ids of the ``k``-shingles of ``codes`` (code points, uint64); a text
-    shorter than ``k`` is one shingle (its length mixed in), an empty one has none."""
+    """Distinct ids of the ``k``-shingles of ``codes`` (code points), in order of first
+    occurrence; a text shorter than ``k`` is one shingle (its length mixed in), an empty one
+    has none. Their consumers need the set only (a MinHash minimum and its size), so repeats
+    are dropped through a small hash set rather than a sort (a third of the cost)."""
     n = codes.size
     if n == 0:
         return np.empty(0, dtype=np.uint64)
     if n <= k:
         h = np.uint64(0)
         for j in range(n):
-            h += codes[j] * weights[j]
+            h += np.uint64(codes[j]) * weights[j]
         out = np.empty(1, dtype=np.uint64)
         out[0] = h + np.uint64(n)
     else:
@@ -45,19 +47,28 @@ def shingle_hashes(codes, k, weights):  # type: ignore[no-untyped-def]
         for s in range(m):
             h = np.uint64(0)
             for j in range(k):
-                h += codes[s + j] * weights[j]
+                h += np.uint64(codes[s + j]) * weights[j]
             out[s] = h
+    bits = 4
+    while (1 << bits) < 2 * out.size:
+        bits += 1
+    shift = np.uint64(64 - bits)
+    mask = (1 << bits) - 1
+    seen = np.zeros(1 << bits, dtype=np.bool_)
+    slot_ids = np.empty(1 << bits, dtype=np.uint64)
+    keep = 0
     for i in range(out.size):
         h = out[i]
         h ^= h >> _SHIFT31
         h *= _MIX
         h ^= h >> _SHIFT29
-        out[i] = h
-    out.sort()
-    keep = 1
-    for i in range(1, out.size):
-        if out[i] != out[keep - 1]:
-            out[keep] = out[i]
+        slot = np.int64((h * _MIX) >> shift)
+        while seen[slot] and slot_ids[slot] != h:
+            slot = (slot + 1) & mask
+        if not seen[slot]:
+            seen[slot] = True
+            slot_ids[slot] = h
+            out[keep] = h
             keep += 1
     return out[:keep].copy()
 

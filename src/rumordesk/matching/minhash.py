@@ -43,7 +43,7 @@ _SHINGLE_WEIGHTS = np.random.default_rng(20240502).integers(
 
 def shingle_ids(text: str, k: int) -> U64:
     """Distinct ids of the character ``k``-shingles of ``text`` with spaces removed (one id for
-    the whole text when it is shorter than ``k``, none when it is empty).
+    the whole text when it is shorter than ``k``, none when it is empty), in no useful order.
 
     An id is a multiply-add hash of the shingle's code points, mixed (xor-shift-multiply) so
     its bits are uniform; equal shingles always get equal ids, in every process.
@@ -51,7 +51,7 @@ def shingle_ids(text: str, k: int) -> U64:
     if k > _SHINGLE_WEIGHTS.size:
         raise ValueError(f"shingle size must be at most {_SHINGLE_WEIGHTS.size}, got {k}")
     compact = text.replace(" ", "")
-    codes = np.frombuffer(compact.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    codes = np.frombuffer(compact.encode("utf-32-le"), dtype=np.uint32)  # widened in the kernel
     out: U64 = kernels.shingle_hashes(codes, k, _SHINGLE_WEIGHTS)
     return out
 

@@ -249,3 +249,18 @@ def test_the_spaced_letters_hint_is_in_every_run_the_full_pattern_joins(text: st
 
     if _SPACED_LETTERS.search(text):
         assert _SPACED_HINT.search(text)
+
+
+def test_the_fold_check_matches_exactly_the_folded_characters() -> None:
+    """``fold_unicode`` translates only a text in which ``_FOLDED_CHAR`` finds a character: the
+    class must hold every key of ``_FOLD`` and nothing else."""
+    from rumordesk.text.normalize import _FOLD, _FOLDED_CHAR
+
+    keys = set(_FOLD)
+    wrong = [
+        code
+        for code in range(0x30000)
+        if not 0xD800 <= code <= 0xDFFF
+        and (code in keys) != bool(_FOLDED_CHAR.fullmatch(chr(code)))
+    ]
+    assert keys and max(keys) < 0x30000 and wrong == []
