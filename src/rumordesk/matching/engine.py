@@ -379,7 +379,8 @@ class Matcher:
                 out.append([])
                 continue
             # calibration is a step function: ties are broken by the uncalibrated score
-            order = np.lexsort((-cand_raw, -cand_scores))[:top_k].tolist()
+            top = np.lexsort((-cand_raw, -cand_scores))[:top_k]
+            order = top.tolist()
             rows = [cand.rows[i] for i in order]
             out.append(
                 [
@@ -394,8 +395,8 @@ class Matcher:
                         rows,
                         lib.claim_ids.take(rows),
                         lib.external_ids.take(rows),
-                        cand_scores[order].tolist(),
-                        cand.evidence_for(order),
+                        cand_scores[top].tolist(),
+                        cand.evidence_for(order, top),
                         strict=True,
                     )
                 ]

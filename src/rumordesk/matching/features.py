@@ -76,28 +76,38 @@ class Candidates:
     has_pinyin: bool = False
     has_cos: bool = False
 
-    def evidence_for(self, positions: list[int]) -> list[dict[str, LayerEvidence]]:
-        """What each layer saw for the candidates at ``positions`` (the dicts shown with match
-        results; one read of the ``seen`` matrix for all of them, and the rare layers are looked
-        at only when they fired for the query)."""
+    def evidence_for(
+        self, positions: list[int], as_array: I64 | None = None
+    ) -> list[dict[str, LayerEvidence]]:
+        """What each layer saw for the candidates at ``positions`` (``as_array``: the same
+        positions as an array, when the caller has them; the dicts shown with match results;
+        one read of the ``seen`` matrix for all of them, and the rare layers are looked at
+        only when they fired for the query)."""
         sig, lib, seen = self.signals, self.library, self.seen
         if sig is None or lib is None or seen is None:
             return [{} for _ in positions]
-        picked = seen[np.asarray(positions, dtype=np.int64)].tolist()
+        if as_array is None:
+            as_array = np.asarray(positions, dtype=np.int64)
+        picked = seen[as_array].tolist()
         bm25_scores = sig.bm25_scores.tolist()
         has_pinyin, has_cos = self.has_pinyin, self.has_cos
         rare = bool(sig.exact or sig.keywords or sig.images)
         out = []
-        for n, (rank, norm, jac, cont, py_jac, in_lsh, cos, in_cos) in enumerate(picked):
+        # the rounded figures come from the kernel (``kernels.round4``; NaN: round here)
+        for n, (rank, norm, jac, cont, py_jac, in_lsh, cos, in_cos, norm4, cont4) in enumerate(
+            picked
+        ):
             ev: dict[str, LayerEvidence] = {}
             if rank >= 0:
+                shown = norm4 if norm4 == norm4 else round(norm, 4)
                 ev["bm25"] = LayerEvidence(
-                    bm25_scores[int(rank)], {"rank": int(rank) + 1, "normalised": round(norm, 4)}
+                    bm25_scores[int(rank)], {"rank": int(rank) + 1, "normalised": shown}
                 )
             if has_cos and (in_cos or cos >= 0.5):
                 ev["semantic"] = LayerEvidence(cos)
             if in_lsh or jac >= 0.2:
-                ev["minhash"] = LayerEvidence(jac, {"containment": round(cont, 4)})
+                shown = cont4 if cont4 == cont4 else round(cont, 4)
+                ev["minhash"] = LayerEvidence(jac, {"containment": shown})
             if has_pinyin and py_jac >= 0.2:
                 ev["pinyin"] = LayerEvidence(py_jac)
             if rare:

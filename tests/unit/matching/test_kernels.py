@@ -237,3 +237,24 @@ def test_bm25_top_counts_equal_the_forward_index_counts(monkeypatch: pytest.Monk
             assert with_known[1].tolist() == ref_own.tolist()
         index.add([str(w) for w in rng.choice(words, size=6)])  # counted by shared_tokens
         index.remove(live)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    st.one_of(
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.floats(min_value=-2.0, max_value=2.0),
+        st.integers(-20000, 20000).map(lambda k: (k + 0.5) / 10000),  # half-way decimals
+        st.integers(-20000, 20000).map(lambda k: k / 10000),
+    )
+)
+def test_round4_is_pythons_round_to_four_places(value: float) -> None:
+    """Where the kernel rounds (not NaN), it gives exactly what ``round(value, 4)`` gives,
+    sign of zero included; it declines only near a half-way point or for huge values."""
+    got = float(kernels.round4(value))
+    if got != got:
+        y = value * 10000
+        assert value != value or abs(y) >= 1e12 or abs(y - np.floor(y) - 0.5) < 1e-6
+        return
+    expected = round(value, 4)
+    assert got == expected and np.copysign(1.0, got) == np.copysign(1.0, expected)
