@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 
 import pytest
@@ -264,3 +265,16 @@ def test_the_fold_check_matches_exactly_the_folded_characters() -> None:
         and (code in keys) != bool(_FOLDED_CHAR.fullmatch(chr(code)))
     ]
     assert keys and max(keys) < 0x30000 and wrong == []
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab 地.,_-\0★\n"), max_size=30) | st.text(max_size=30))
+def test_padding_split_keeps_the_texts_and_the_run_lengths_of_the_padding_pattern(
+    text: str,
+) -> None:
+    from rumordesk.text.normalize import _PADDING, padding_split
+
+    reference = re.split(f"({_PADDING.pattern})", text)
+    parts = padding_split(text)
+    assert parts[::2] == reference[::2]
+    assert [len(p) for p in parts] == [len(p) for p in reference]
