@@ -665,21 +665,37 @@ def shared_counts(  # type: ignore[no-untyped-def]
     take ``known_shared``/``known_own`` as they are (what ``bm25_top`` counted for its
     documents; -1 where it could not), and only the others are read."""
     n = rows.size
-    tokens, _ = query_terms(query_ids)
     shared = np.zeros(n, dtype=np.float64)
     own = np.zeros(n, dtype=np.float64)
     outside = 0
-    # rows whose counts are known: found by binary search in the known rows, sorted
-    known_order = np.argsort(known_rows)
-    known_sorted = known_rows[known_order]
     todo = np.ones(n, dtype=np.bool_)
-    for i in range(n):
-        p = np.searchsorted(known_sorted, rows[i])
-        if p < known_sorted.size and known_sorted[p] == rows[i]:
-            j = known_order[p]
-            if known_own[j] >= 0:
+    left = n
+    ascending = True
+    for i in range(1, n):
+        if rows[i] < rows[i - 1]:
+            ascending = False
+            break
+    if ascending:  # the features' case: each known row found by binary search in ``rows``
+        for j in range(known_rows.size):
+            i = np.searchsorted(rows, known_rows[j])
+            if i < n and rows[i] == known_rows[j] and todo[i] and known_own[j] >= 0:
                 shared[i], own[i] = known_shared[j], known_own[j]
                 todo[i] = False
+                left -= 1
+    else:  # each row found by binary search in the known rows, sorted
+        known_order = np.argsort(known_rows)
+        known_sorted = known_rows[known_order]
+        for i in range(n):
+            p = np.searchsorted(known_sorted, rows[i])
+            if p < known_sorted.size and known_sorted[p] == rows[i]:
+                j = known_order[p]
+                if known_own[j] >= 0:
+                    shared[i], own[i] = known_shared[j], known_own[j]
+                    todo[i] = False
+                    left -= 1
+    if left == 0:
+        return shared, own, outside
+    tokens, _ = query_terms(query_ids)
     slots = _token_slots(tokens)
     ones = np.ones(tokens.size, dtype=np.float32)
     # gathered level by level (positions, then ranges), so the cache misses of different rows
