@@ -15,7 +15,7 @@ from rumordesk.services.importing import open_text
 from rumordesk.services.matching_contract import ClaimMatch, ContentItem
 
 matcher_app = typer.Typer(help="Build, inspect and train the matcher.", no_args_is_help=True)
-BATCH = 256
+BATCH = 1024  # items a match call takes (the engine chunks them for its path)
 
 
 class _FileLibrary:

@@ -70,6 +70,9 @@ _LEXICAL_COLS = [FEATURES_HYBRID.index(f) for f in FEATURES_LEXICAL]
 # the full path ~3.5 % faster at 100k claims, the encoder alone the same); a live change waits
 # for at most one chunk (under a second).
 CHUNK = 256
+# The lexical path's chunk: ~0.3 ms a post, so a live change still waits under a second; each
+# layer's hot data is fetched once per chunk (1,024 against 256: ~3 % faster at a million claims)
+LEXICAL_CHUNK = 1024
 _NO_SCORES: F32 = np.empty(0, dtype=np.float32)
 SNAPSHOT_FILE = "lexical.npz"
 SNAPSHOT_FORMAT = "rumordesk-lexical/1"
@@ -105,7 +108,7 @@ class Matcher:
         bm25_k: int = 50,
         semantic_k: int = 20,
         cache_size: int = 50_000,
-        batch_size: int = CHUNK,
+        batch_size: int | None = None,
         flat_max: int | None = None,
     ) -> None:
         self.thresholds = thresholds
@@ -153,6 +156,12 @@ class Matcher:
     def version(self) -> str:
         """Changes on every mutation; lets replicas detect that they are stale."""
         return f"{self._epoch}.{self._mutations}"
+
+    @property
+    def chunk_size(self) -> int:
+        """Posts matched together: ``batch_size`` if set, else ``CHUNK`` on the hybrid path and
+        ``LEXICAL_CHUNK`` on the lexical one."""
+        return self.batch_size or (CHUNK if self.semantic else LEXICAL_CHUNK)
 
     def __len__(self) -> int:
         return len(self.library)
@@ -257,9 +266,10 @@ class Matcher:
     ) -> list[list[MatchResult]]:
         """Match a batch (texts are embedded together, which is much faster than one by one)."""
         out: list[list[MatchResult]] = [[] for _ in items]
-        steps = range(0, len(items), self.batch_size)
+        size = self.chunk_size
+        steps = range(0, len(items), size)
         for start in tqdm(steps, desc="matching", disable=not progress):
-            chunk = items[start : start + self.batch_size]
+            chunk = items[start : start + size]
             with self._rw.read():  # a live update waits for this chunk, not the whole batch
                 found = self._match_chunk(chunk, top_k)
             for offset, result in enumerate(found):

@@ -345,7 +345,7 @@ def _reference(m: Matcher, texts: list[str], top_k: int) -> tuple[list[Any], lis
         # encoded and searched chunk by chunk as the engine does (another batch pads the
         # encoder's input differently, which can move a cosine at the top-k boundary by a
         # rounding step and swap which of two near-equal texts is found)
-        chunk_of = [j // m.batch_size for j in semantic]
+        chunk_of = [j // m.chunk_size for j in semantic]
         vec_parts, found_parts, sim_parts = [], [], []
         for chunk in sorted(set(chunk_of)):
             members = [j for j, c in zip(semantic, chunk_of, strict=True) if c == chunk]
