@@ -368,20 +368,22 @@ class Matcher:
         raw: list[F32] = [_NO_SCORES] * len(found)
         scores: list[F32] = [_NO_SCORES] * len(found)
         for hybrid in (True, False):
-            # one re-ranker pass over every candidate of the chunk on this path
-            chunk = [i for i, (cand, h) in enumerate(found) if h == hybrid and cand.rows]
-            if not chunk:
-                continue
+            # a re-ranker pass over the candidates of up to ``CHUNK`` posts on this path at once
+            # (a row's score does not depend on the rows scored with it; more rows a pass only
+            # spill the matrices out of cache)
+            on_path = [i for i, (cand, h) in enumerate(found) if h == hybrid and cand.rows]
             model = self.reranker.hybrid if hybrid else self.reranker.lexical
-            x = np.concatenate([found[i][0].x for i in chunk])
-            chunk_raw = model.raw(x if hybrid else x[:, _LEXICAL_COLS])
-            chunk_scores = model.calibrate(chunk_raw)
-            at = 0
-            for i in chunk:
-                n = len(found[i][0].rows)
-                raw[i] = chunk_raw[at : at + n]
-                scores[i] = np.maximum(chunk_scores[at : at + n], found[i][0].image_score)
-                at += n
+            for start in range(0, len(on_path), CHUNK):
+                chunk = on_path[start : start + CHUNK]
+                x = np.concatenate([found[i][0].x for i in chunk])
+                chunk_raw = model.raw(x if hybrid else x[:, _LEXICAL_COLS])
+                chunk_scores = model.calibrate(chunk_raw)
+                at = 0
+                for i in chunk:
+                    n = len(found[i][0].rows)
+                    raw[i] = chunk_raw[at : at + n]
+                    scores[i] = np.maximum(chunk_scores[at : at + n], found[i][0].image_score)
+                    at += n
         decide = self.thresholds.decide
         out: list[list[MatchResult]] = []
         for (cand, _), cand_raw, cand_scores in zip(found, raw, scores, strict=True):
