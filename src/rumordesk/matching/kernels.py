@@ -218,7 +218,7 @@ def lsh_verify(hits, signatures, signature, min_jaccard, many):  # type: ignore[
     ascending."""
     if hits.size == 0:
         return np.empty(0, dtype=np.int64)
-    distinct, shared = run_lengths(np.sort(hits))
+    distinct, shared = _count_distinct(hits)
     n = distinct.size
     need = 2 if n > many else 1
     num_perm = signature.size
@@ -238,7 +238,36 @@ def lsh_verify(hits, signatures, signature, min_jaccard, many):  # type: ignore[
         if np.float32(equal / num_perm) >= min_jaccard:
             out[kept] = rows[i]
             kept += 1
-    return out[:kept].copy()
+    out = out[:kept].copy()
+    out.sort()  # the few rows kept, ascending
+    return out
+
+
+@_jit
+def _count_distinct(values):  # type: ignore[no-untyped-def]
+    """The distinct ``values`` (in order of first occurrence) and how often each occurs,
+    counted in a small hash table: an LSH query's ~450 band hits were sorted for this before,
+    which took three times as long."""
+    bits = 4
+    while (1 << bits) < 2 * values.size:
+        bits += 1
+    shift = np.uint64(64 - bits)
+    mask = (1 << bits) - 1
+    slot_of = np.full(1 << bits, -1, dtype=np.int64)  # slot -> position in ``distinct``
+    distinct = np.empty(values.size, dtype=np.int64)
+    counts = np.zeros(values.size, dtype=np.int64)
+    n = 0
+    for i in range(values.size):
+        v = np.int64(values[i])
+        slot = np.int64((np.uint64(v) * _MIX) >> shift)
+        while slot_of[slot] >= 0 and distinct[slot_of[slot]] != v:
+            slot = (slot + 1) & mask
+        if slot_of[slot] < 0:
+            slot_of[slot] = n
+            distinct[n] = v
+            n += 1
+        counts[slot_of[slot]] += 1
+    return distinct[:n], counts[:n]
 
 
 @_jit
