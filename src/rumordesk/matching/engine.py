@@ -32,6 +32,7 @@ import numpy as np
 import orjson
 from tqdm import tqdm
 
+from rumordesk.matching import kernels
 from rumordesk.matching.features import MIN_SEMANTIC_CHARS, Candidates, candidates, without
 from rumordesk.matching.image import pdq_hash
 from rumordesk.matching.library import (
@@ -391,7 +392,7 @@ class Matcher:
                 out.append([])
                 continue
             # calibration is a step function: ties are broken by the uncalibrated score
-            top = np.lexsort((-cand_raw, -cand_scores))[:top_k]
+            top = kernels.best_first(cand_scores, cand_raw, top_k)
             order = top.tolist()
             rows = [cand.rows[i] for i in order]
             out.append(

@@ -763,6 +763,34 @@ def shared_counts(  # type: ignore[no-untyped-def]
 
 
 @_jit
+def best_first(scores, raw, k):  # type: ignore[no-untyped-def]
+    """Positions of the ``k`` best candidates, best first: by ``scores`` descending, then
+    ``raw`` descending, then position (``np.lexsort((-raw, -scores))[:k]``, without sorting
+    every candidate: each is inserted into the k kept so far). Neither array holds NaN."""
+    n = scores.size
+    k = min(k, n)
+    out = np.empty(k, dtype=np.int64)
+    kept = 0
+    for i in range(n):
+        s, r = scores[i], raw[i]
+        # position among the kept: after every kept one that is at least as good
+        j = kept
+        while j > 0 and (
+            scores[out[j - 1]] < s or (scores[out[j - 1]] == s and raw[out[j - 1]] < r)
+        ):
+            j -= 1
+        if j >= k:
+            continue
+        last = kept if kept < k else k - 1
+        for m in range(last, j, -1):
+            out[m] = out[m - 1]
+        out[j] = i
+        if kept < k:
+            kept += 1
+    return out
+
+
+@_jit
 def sorted_union(a, b, c):  # type: ignore[no-untyped-def]
     """The distinct values of three integer arrays, ascending (one query's candidate rows from
     its BM25, vector and LSH hits: ``np.unique`` of their concatenation in one call)."""

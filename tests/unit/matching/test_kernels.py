@@ -270,3 +270,17 @@ def test_count_distinct_equals_numpy_unique(values: list[int], spread: int) -> N
     assert distinct[order].tolist() == expected.tolist()
     assert counts[order].tolist() == expected_counts.tolist()
     assert np.unique(distinct).size == distinct.size
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 4), st.integers(0, 3)), max_size=60),
+    st.integers(1, 15),
+)
+def test_best_first_is_the_lexsort_of_score_then_raw(pairs: list[tuple[int, int]], k: int) -> None:
+    """Ties in score (the calibration is a step function) are broken by the raw score, then by
+    position, as ``np.lexsort`` does."""
+    scores = np.asarray([p[0] / 4 for p in pairs], dtype=np.float32)
+    raw = np.asarray([p[1] for p in pairs], dtype=np.float32)
+    expected = np.lexsort((-raw, -scores))[:k]
+    assert kernels.best_first(scores, raw, k).tolist() == expected.tolist()
