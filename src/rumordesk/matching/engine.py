@@ -409,7 +409,7 @@ class Matcher:
                         lib.claim_ids.take(rows),
                         lib.external_ids.take(rows),
                         cand_scores[top].tolist(),
-                        cand.evidence_for(order, top),
+                        cand.evidence_for(top),
                         strict=True,
                     )
                 ]

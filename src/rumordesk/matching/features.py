@@ -76,19 +76,14 @@ class Candidates:
     has_pinyin: bool = False
     has_cos: bool = False
 
-    def evidence_for(
-        self, positions: list[int], as_array: I64 | None = None
-    ) -> list[dict[str, LayerEvidence]]:
-        """What each layer saw for the candidates at ``positions`` (``as_array``: the same
-        positions as an array, when the caller has them; the dicts shown with match results;
-        one read of the ``seen`` matrix for all of them, and the rare layers are looked at
-        only when they fired for the query)."""
+    def evidence_for(self, positions: list[int] | I64) -> list[dict[str, LayerEvidence]]:
+        """What each layer saw for the candidates at ``positions`` (the dicts shown with match
+        results; one read of the ``seen`` matrix for all of them, and the rare layers are looked
+        at only when they fired for the query)."""
         sig, lib, seen = self.signals, self.library, self.seen
         if sig is None or lib is None or seen is None:
             return [{} for _ in positions]
-        if as_array is None:
-            as_array = np.asarray(positions, dtype=np.int64)
-        picked = seen[as_array].tolist()
+        picked = seen[np.asarray(positions, dtype=np.int64)].tolist()
         bm25_scores = sig.bm25_scores.tolist()
         has_pinyin, has_cos = self.has_pinyin, self.has_cos
         rare = bool(sig.exact or sig.keywords or sig.images)
@@ -111,7 +106,7 @@ class Candidates:
             if has_pinyin and py_jac >= 0.2:
                 ev["pinyin"] = LayerEvidence(py_jac)
             if rare:
-                self._rare_evidence(ev, positions[n], sig, lib)
+                self._rare_evidence(ev, int(positions[n]), sig, lib)
             out.append(ev)
         return out
 

@@ -264,7 +264,9 @@ def test_round4_is_pythons_round_to_four_places(value: float) -> None:
 @given(st.lists(st.integers(0, 2**32 - 1), max_size=300), st.integers(1, 40))
 def test_count_distinct_equals_numpy_unique(values: list[int], spread: int) -> None:
     hits = (np.asarray(values, dtype=np.uint64) % np.uint64(spread * 7 + 1)).astype(np.uint32)
-    distinct, counts = kernels._count_distinct(hits)
+    first, counts = kernels._count_distinct(hits)
+    assert np.all(np.diff(first) > 0)  # positions of first occurrences, in order
+    distinct = hits[first]
     order = np.argsort(distinct)
     expected, expected_counts = np.unique(hits, return_counts=True)
     assert distinct[order].tolist() == expected.tolist()
